@@ -1,0 +1,166 @@
+/**
+ * Decoding an image file into 8-bit RGB(A) pixels with sharp, made to agree with what the Python reference
+ * (PIL `Image.open` + `ImageOps.exif_transpose`) sees: measured identical pixels for baseline and progressive JPEG
+ * (4:2:0, 4:2:2, 4:4:4), all 8 EXIF orientations, grey, grey+alpha, palette (with tRNS) and 16-bit RGB(A) PNG.
+ * Deliberate differences: CMYK is colour-managed to sRGB (Pillow converts naively), and 16-bit grey maps to
+ * value >> 8 like every other 16-bit mode (Pillow clips it to 255 instead).
+ */
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import sharp, { type Metadata, type OutputInfo } from 'sharp'
+import { SmolvlmError } from '../errors.ts'
+
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif'
+
+export interface DecodedImage {
+  readonly width: number
+  readonly height: number
+  /** 3 = RGB, 4 = RGBA with straight alpha; interleaved, row-major, no padding. */
+  readonly channels: 3 | 4
+  readonly hasAlpha: boolean
+  readonly data: Uint8Array
+  readonly format: ImageFormat
+}
+
+export interface DecodeOptions {
+  /** Largest accepted width x height, checked from the header before any pixel is decoded. */
+  readonly maxPixels?: number
+  /** How error messages name the image; defaults to the file's name, or "The image" for bytes. */
+  readonly name?: string
+}
+
+/**
+ * 100 megapixels: above any common camera (a 12000x8000 photo is 96 MP) while bounding memory, since the RGBA
+ * raster alone is 4 bytes per pixel. Full-resolution 108/200 MP phone modes exceed it; callers can raise it.
+ */
+export const DEFAULT_MAX_PIXELS = 100_000_000
+
+/**
+ * Abort only on truncated data. sharp's default ('warning') also rejects files with recoverable libjpeg warnings
+ * ("extraneous bytes before marker", common from some cameras) that Pillow and every viewer open fine; 'none'
+ * would accept a half-downloaded file with its missing part painted grey, which Pillow refuses by default
+ * (ImageFile.LOAD_TRUNCATED_IMAGES = False) and which would get a misleading description.
+ */
+const FAIL_ON = 'truncated'
+
+function formatOf(metadata: Metadata): ImageFormat | undefined {
+  switch (metadata.format) {
+    case 'jpeg':
+    case 'png':
+    case 'webp':
+    case 'gif':
+    case 'tiff':
+      return metadata.format
+    case 'heif':
+      // The prebuilt libvips decodes AV1 (AVIF) but has no HEVC decoder, so HEIC cannot be read.
+      return metadata.compression === 'av1' ? 'avif' : undefined
+    default:
+      return undefined
+  }
+}
+
+function pixelCount(pixels: number): string {
+  return pixels >= 1e6 ? `${Math.round(pixels / 1e5) / 10} megapixels` : `${pixels} pixels`
+}
+
+async function readInput(input: string | Uint8Array, name: string): Promise<Uint8Array> {
+  if (typeof input !== 'string') return input
+  try {
+    return await readFile(input)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why =
+      code === 'ENOENT'
+        ? 'the file does not exist'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES'
+            ? 'permission was denied'
+            : 'the file could not be read'
+    throw new SmolvlmError('bad-image', `${name} could not be opened: ${why}.`, { cause: error })
+  }
+}
+
+/**
+ * Decodes JPEG, PNG, WebP, GIF (first frame), TIFF (first page) or AVIF into 8-bit sRGB(A), EXIF orientation
+ * applied. Fails with 'image-too-large' before decoding pixels when the header's size exceeds `maxPixels`, and
+ * with 'bad-image' for anything that is not a complete image in one of those formats.
+ */
+export async function decodeImage(
+  input: string | Uint8Array,
+  options: DecodeOptions = {}
+): Promise<DecodedImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
+    throw new RangeError(`maxPixels must be a positive whole number, not ${maxPixels}.`)
+  }
+  const name = options.name ?? (typeof input === 'string' ? basename(input) : 'The image')
+  const bytes = await readInput(input, name)
+  if (bytes.length === 0) throw new SmolvlmError('bad-image', `${name} is empty (0 bytes).`)
+
+  let metadata: Metadata
+  try {
+    // No pixel limit here: reading the header is cheap, and the size check below gives the better message.
+    metadata = await sharp(bytes, { failOn: FAIL_ON, limitInputPixels: false }).metadata()
+  } catch (error) {
+    throw new SmolvlmError(
+      'bad-image',
+      `${name} is not an image that can be read (unsupported format or corrupt file).`,
+      { cause: error }
+    )
+  }
+  const format = formatOf(metadata)
+  if (format === undefined) {
+    const kind = metadata.format === 'heif' ? 'HEIC' : metadata.format.toUpperCase()
+    throw new SmolvlmError(
+      'bad-image',
+      `${name} is in ${kind} format, which is not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF.`
+    )
+  }
+  // For multi-frame GIF/WebP/TIFF the header size is one frame's: only the first frame is decoded.
+  const pixels = metadata.width * metadata.height
+  if (pixels > maxPixels) {
+    throw new SmolvlmError(
+      'image-too-large',
+      `${name} is ${metadata.width} x ${metadata.height} pixels (${pixelCount(pixels)}); the limit is ${pixelCount(maxPixels)}.`
+    )
+  }
+
+  // Pillow ignores embedded ICC profiles, so the reference sees the stored RGB/grey values (a Display P3 photo's raw
+  // numbers): ignore them too. CMYK is the exception: its values mean nothing on screen without a profile, so sharp
+  // converts it with the embedded profile, or libvips' default CMYK profile when there is none.
+  const ignoreIcc = metadata.space !== 'cmyk'
+  let decoded: { data: Uint8Array; info: OutputInfo }
+  try {
+    decoded = await sharp(bytes, {
+      failOn: FAIL_ON,
+      limitInputPixels: maxPixels,
+      ignoreIcc,
+      autoOrient: true
+    })
+      // 8-bit sRGB out: grey is replicated to 3 channels, 16-bit samples keep their high byte (v >> 8), alpha stays.
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toUint8Array()
+  } catch (error) {
+    throw new SmolvlmError('bad-image', `${name} is damaged or truncated; its pixels could not be decoded.`, {
+      cause: error
+    })
+  }
+  const { data, info } = decoded
+  if (info.channels !== 3 && info.channels !== 4) {
+    throw new SmolvlmError(
+      'bad-image',
+      `${name} decoded to ${info.channels} channels instead of RGB or RGBA.`
+    )
+  }
+  return {
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    hasAlpha: info.channels === 4,
+    // A plain Uint8Array view (sharp hands back a Node Buffer) so consumers and structured clone see one type.
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    format
+  }
+}
