@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { SmolvlmError } from './errors.ts'
+
+export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const
+export type Device = (typeof DEVICES)[number]
+export type ExecutionProvider = Exclude<Device, 'auto'>
+
+export interface ProviderAttempt {
+  readonly provider: ExecutionProvider
+  readonly error: string
+}
+
+export interface LoadedSession {
+  readonly session: ort.InferenceSession
+  /** The provider the session was created with (nodes it cannot run still fall back to CPU inside ORT). */
+  readonly provider: ExecutionProvider
+  /** Providers tried before this one, with the reason each failed. */
+  readonly failedAttempts: readonly ProviderAttempt[]
+}
+
+export interface RuntimeOptions {
+  readonly device?: Device
+  /** Threads for one operator (default: the cores Node reports). */
+  readonly threads?: number
+}
+
+export function isDevice(value: string): value is Device {
+  return (DEVICES as readonly string[]).includes(value)
+}
+
+/**
+ * The CUDA provider ships separately (`npm install --onnxruntime-node-install=cuda12` puts its libraries beside
+ * the binding); without them, trying it only prints a load error.
+ */
+function cudaLibrariesInstalled(): boolean {
+  try {
+    const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
+    return existsSync(join(packageDir, 'bin', 'napi-v6', 'linux', process.arch, 'libonnxruntime_providers_cuda.so'))
+  } catch {
+    return false
+  }
+}
+
+/** WebGPU (Dawn) on Linux runs on Vulkan; without a Vulkan loader it can only fail (and print a warning). */
+function vulkanLoaderPresent(): boolean {
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib']
+  return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')))
+}
+
+/** GPU providers worth trying on this platform, best first. CPU always ends the list. */
+export function providerCandidates(device: Device, platform: NodeJS.Platform = process.platform): ExecutionProvider[] {
+  if (device === 'cpu') return ['cpu']
+  if (device !== 'auto') return [device, 'cpu']
+  const gpu: Record<string, ExecutionProvider[]> = {
+    linux: [
+      ...(cudaLibrariesInstalled() ? (['cuda'] as const) : []),
+      ...(vulkanLoaderPresent() ? (['webgpu'] as const) : [])
+    ],
+    win32: ['dml', 'webgpu'],
+    darwin: ['coreml', 'webgpu']
+  }
+  return [...(gpu[platform] ?? []), 'cpu']
+}
+
+function sessionOptions(provider: ExecutionProvider, options: RuntimeOptions): ort.InferenceSession.SessionOptions {
+  return {
+    // A GPU session keeps CPU as its own fallback for operators the GPU provider lacks.
+    executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: options.threads ?? availableParallelism(),
+    interOpNumThreads: 1,
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    // Errors reach us as exceptions; ORT's own warnings on stderr are noise for users.
+    logSeverityLevel: 3
+  }
+}
+
+/** The human part of an onnxruntime error: without the source-file prefix and the assertion text. */
+export function describeProviderError(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).split('\n')[0]
+  const afterAssertion = /was false\.\s*(.+)$/.exec(text)?.[1]
+  const withoutLocation = text.replace(/^(\S+\.(cc|cpp|h):\d+\s+)+/, '').replace(/^.*\)::<lambda\(\)>\s*/, '')
+  return (afterAssertion ?? withoutLocation).trim().slice(0, 300)
+}
+
+/**
+ * Creates an onnxruntime session on the first provider that accepts the model, falling back towards CPU and
+ * recording why each earlier provider failed (so the app can show it). `knownFailures` carries providers that
+ * already failed for an earlier session of the same model: they are reported again but not retried.
+ */
+export async function createSession(
+  path: string,
+  options: RuntimeOptions = {},
+  knownFailures: Map<ExecutionProvider, string> = new Map()
+): Promise<LoadedSession> {
+  const failedAttempts: ProviderAttempt[] = []
+  for (const provider of providerCandidates(options.device ?? 'auto')) {
+    const known = knownFailures.get(provider)
+    if (known !== undefined && provider !== 'cpu') {
+      failedAttempts.push({ provider, error: known })
+      continue
+    }
+    try {
+      const session = await ort.InferenceSession.create(path, sessionOptions(provider, options))
+      return { session, provider, failedAttempts }
+    } catch (error) {
+      const reason = describeProviderError(error)
+      failedAttempts.push({ provider, error: reason })
+      knownFailures.set(provider, reason)
+    }
+  }
+  const cpuError = failedAttempts.at(-1)?.error ?? 'unknown error'
+  throw new SmolvlmError('model-corrupt', `onnxruntime could not load ${path}: ${cpuError}`)
+}
+
+export type TensorMetadata = { readonly name: string; readonly type: ort.Tensor.Type; readonly shape: readonly (number | string)[] }
+
+export function tensorMetadata(list: readonly ort.InferenceSession.ValueMetadata[]): Map<string, TensorMetadata> {
+  const result = new Map<string, TensorMetadata>()
+  for (const meta of list) if (meta.isTensor) result.set(meta.name, { name: meta.name, type: meta.type, shape: meta.shape })
+  return result
+}
+
+export { ort }

@@ -1,0 +1,202 @@
+import { SmolvlmError } from './errors.ts'
+import { float16ToFloat32Array, float32ToFloat16Array } from './float16.ts'
+import type { ModelFiles, SessionName, Variant } from './model-files.ts'
+import { createSession, ort, tensorMetadata } from './runtime.ts'
+import type { ExecutionProvider, LoadedSession, ProviderAttempt, RuntimeOptions, TensorMetadata } from './runtime.ts'
+
+/** What ran where: shown to the user so a silent CPU fallback never goes unnoticed. */
+export interface SessionInfo {
+  readonly session: SessionName
+  readonly variant: Variant
+  readonly provider: ExecutionProvider
+  readonly fallbacks: readonly ProviderAttempt[]
+}
+
+type FloatType = 'float32' | 'float16'
+
+function floatType(meta: TensorMetadata | undefined, what: string): FloatType {
+  if (meta?.type === 'float32' || meta?.type === 'float16') return meta.type
+  throw new SmolvlmError('model-corrupt', `${what} has type ${meta?.type ?? 'none'}; expected float32 or float16.`)
+}
+
+/** A float32 array as a tensor of the dtype the session declares for that input. */
+export function floatTensor(type: FloatType, data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return type === 'float16'
+    ? new ort.Tensor('float16', float32ToFloat16Array(data), dims)
+    : new ort.Tensor('float32', data, dims)
+}
+
+/** A float tensor's elements [start, end) as float32 (converting float16 bit patterns). */
+export function readFloats(tensor: ort.Tensor, start = 0, end = tensor.size): Float32Array {
+  if (tensor.type === 'float32') return (tensor.data as Float32Array).subarray(start, end)
+  if (tensor.type === 'float16') return float16ToFloat32Array(tensor.data as Uint16Array, start, end)
+  throw new SmolvlmError('model-corrupt', `Expected a float tensor, got ${tensor.type}.`)
+}
+
+/** The decoder's cache layout, read from its input metadata (never from constants). */
+export interface CacheLayout {
+  readonly pastNames: readonly string[]
+  /** present.* output name → the past_key_values.* input it feeds on the next step. */
+  readonly presentToPast: ReadonlyMap<string, string>
+  readonly type: FloatType
+  readonly numKeyValueHeads: number
+  readonly headDim: number
+}
+
+function cacheLayout(decoder: ort.InferenceSession, fallbackHeads: number, fallbackHeadDim: number): CacheLayout {
+  const inputs = tensorMetadata(decoder.inputMetadata)
+  const pastNames = decoder.inputNames.filter((name) => /^past_key_values\.\d+\.(key|value)$/.test(name))
+  const presentToPast = new Map<string, string>()
+  for (const output of decoder.outputNames) {
+    const match = /^present\.(\d+)\.(key|value)$/.exec(output)
+    if (match) presentToPast.set(output, `past_key_values.${match[1]}.${match[2]}`)
+  }
+  if (pastNames.length === 0 || presentToPast.size !== pastNames.length) {
+    throw new SmolvlmError(
+      'model-corrupt',
+      'The decoder does not have matching past_key_values.* inputs and present.* outputs.'
+    )
+  }
+  const first = inputs.get(pastNames[0])
+  const numeric = (value: number | string | undefined, fallback: number) => (typeof value === 'number' ? value : fallback)
+  return {
+    pastNames,
+    presentToPast,
+    type: floatType(first, pastNames[0]),
+    numKeyValueHeads: numeric(first?.shape[1], fallbackHeads),
+    headDim: numeric(first?.shape[3], fallbackHeadDim)
+  }
+}
+
+/** Timing of onnxruntime's own work, so callers can tell engine overhead from inference. */
+export class RunClock {
+  ortMs = 0
+
+  async run(
+    session: ort.InferenceSession,
+    feeds: Record<string, ort.Tensor>,
+    what: string
+  ): Promise<ort.InferenceSession.ReturnType> {
+    const start = performance.now()
+    try {
+      return await session.run(feeds)
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error)
+      if (/alloc|out of memory|bad_alloc/i.test(text)) {
+        throw new SmolvlmError('out-of-memory', `Not enough memory to run the ${what}.`, { cause: error })
+      }
+      throw new SmolvlmError('internal', `The ${what} failed: ${text.split('\n')[0]}`, { cause: error })
+    } finally {
+      this.ortMs += performance.now() - start
+    }
+  }
+}
+
+/** The three onnxruntime sessions of a SmolVLM export and the I/O facts read from their metadata. */
+export class ModelSessions {
+  private constructor(
+    readonly vision: LoadedSession,
+    readonly embed: LoadedSession,
+    readonly decoder: LoadedSession,
+    readonly info: readonly SessionInfo[],
+    readonly cache: CacheLayout,
+    private readonly types: {
+      readonly pixelValues: FloatType
+      readonly pixelMask: 'bool' | 'int64'
+      readonly decoderEmbeds: FloatType
+    }
+  ) {}
+
+  static async load(files: ModelFiles, runtime: RuntimeOptions): Promise<ModelSessions> {
+    const loaded: Partial<Record<SessionName, LoadedSession>> = {}
+    const providerFailures = new Map<ExecutionProvider, string>()
+    try {
+      // One at a time: loading the three graphs in parallel only raises peak memory.
+      for (const name of ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const) {
+        loaded[name] = await createSession(files.sessions[name].path, runtime, providerFailures)
+      }
+    } catch (error) {
+      await Promise.all(Object.values(loaded).map((s) => s.session.release()))
+      throw error
+    }
+    const vision = loaded.vision_encoder!
+    const embed = loaded.embed_tokens!
+    const decoder = loaded.decoder_model_merged!
+    const info = (['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const).map((name) => ({
+      session: name,
+      variant: files.sessions[name].variant,
+      provider: loaded[name]!.provider,
+      fallbacks: loaded[name]!.failedAttempts
+    }))
+    const visionInputs = tensorMetadata(vision.session.inputMetadata)
+    const maskType = visionInputs.get('pixel_attention_mask')?.type
+    const decoderInputs = tensorMetadata(decoder.session.inputMetadata)
+    for (const [session, name] of [
+      [vision.session, 'pixel_values'],
+      [embed.session, 'input_ids'],
+      [decoder.session, 'inputs_embeds'],
+      [decoder.session, 'attention_mask']
+    ] as const) {
+      if (!session.inputNames.includes(name)) {
+        throw new SmolvlmError('model-corrupt', `An ONNX graph of ${files.dir} lacks its "${name}" input.`)
+      }
+    }
+    const text = files.config.text
+    return new ModelSessions(vision, embed, decoder, info, cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim), {
+      pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
+      pixelMask: maskType === 'int64' ? 'int64' : 'bool',
+      decoderEmbeds: floatType(decoderInputs.get('inputs_embeds'), 'inputs_embeds')
+    })
+  }
+
+  get hasPositionIds(): boolean {
+    return this.decoder.session.inputNames.includes('position_ids')
+  }
+
+  /** [frames, imageSeqLen, hidden] image features as float32. */
+  async encodeImages(
+    pixelValues: Float32Array,
+    pixelMask: Uint8Array,
+    dims: readonly number[],
+    clock: RunClock
+  ): Promise<Float32Array> {
+    const [batch, frames, , height, width] = dims
+    const maskDims = [batch, frames, height, width]
+    const mask =
+      this.types.pixelMask === 'int64'
+        ? new ort.Tensor('int64', BigInt64Array.from(pixelMask, (v) => BigInt(v)), maskDims)
+        : new ort.Tensor('bool', pixelMask, maskDims)
+    const feeds: Record<string, ort.Tensor> = { pixel_values: floatTensor(this.types.pixelValues, pixelValues, dims) }
+    if (this.vision.session.inputNames.includes('pixel_attention_mask')) feeds['pixel_attention_mask'] = mask
+    const outputs = await clock.run(this.vision.session, feeds, 'vision encoder')
+    const features = outputs['image_features'] ?? outputs[this.vision.session.outputNames[0]]
+    return Float32Array.from(readFloats(features))
+  }
+
+  /** Token embeddings as float32, [ids.length × hidden]. */
+  async embedTokens(ids: BigInt64Array, clock: RunClock): Promise<Float32Array> {
+    const outputs = await clock.run(
+      this.embed.session,
+      { input_ids: new ort.Tensor('int64', ids, [1, ids.length]) },
+      'token embedding'
+    )
+    return readFloats(outputs['inputs_embeds'] ?? outputs[this.embed.session.outputNames[0]])
+  }
+
+  embedsTensor(embeds: Float32Array, length: number, hidden: number): ort.Tensor {
+    return floatTensor(this.types.decoderEmbeds, embeds, [1, length, hidden])
+  }
+
+  /** Zero-length past tensors for the first (prefill) step. */
+  emptyCache(): Record<string, ort.Tensor> {
+    const { type, numKeyValueHeads, headDim } = this.cache
+    const empty = type === 'float16' ? new Uint16Array(0) : new Float32Array(0)
+    const result: Record<string, ort.Tensor> = {}
+    for (const name of this.cache.pastNames) result[name] = new ort.Tensor(type, empty, [1, numKeyValueHeads, 0, headDim])
+    return result
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.vision, this.embed, this.decoder].map((s) => s.session.release()))
+  }
+}

@@ -1,0 +1,328 @@
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { SmolvlmError } from './errors.ts'
+import { generateTokens } from './generate.ts'
+import type { GenerationResult, ModelInputs } from './generate.ts'
+import { toRgbOverWhite } from './image/alpha-composite.ts'
+import { decodeImage } from './image/decode-image.ts'
+import type { Rgb8Image } from './image/raster.ts'
+import { openModelFolder } from './model-files.ts'
+import type { ModelConfig, VariantChoice } from './model-files.ts'
+import { preprocessImages } from './preprocess.ts'
+import type { PreprocessOptions } from './preprocess.ts'
+import { countImages, expandImageMarkers, renderChatTemplate } from './prompt.ts'
+import type { ChatMessage, TileGrid } from './prompt.ts'
+import type { Device } from './runtime.ts'
+import type { Sampling } from './sampling.ts'
+import { ModelSessions, RunClock } from './sessions.ts'
+import type { SessionInfo } from './sessions.ts'
+import { TextStreamDecoder, TextTokenizer } from './tokenizer.ts'
+import { digest, VisionCache, visionKey } from './vision-cache.ts'
+
+export interface LoadOptions {
+  /** Default: per session, the most faithful precision installed (fp32 when present). */
+  readonly variant?: VariantChoice
+  readonly device?: Device
+  readonly threads?: number
+}
+
+/** An image as a file path, or as encoded bytes (a paste, a browser upload), or already decoded. */
+export type ImageInput = string | Uint8Array | { readonly name: string; readonly bytes: Uint8Array } | Rgb8Image
+
+export const DEFAULT_PROMPT = 'Can you describe this image?'
+export const DEFAULT_MAX_NEW_TOKENS = 256
+
+export interface DescribeRequest extends PreprocessOptions {
+  /** A chat; its image parts take `images` in order. Default: one user turn with every image, then `prompt`. */
+  readonly messages?: readonly ChatMessage[]
+  readonly prompt?: string
+  readonly images?: readonly ImageInput[]
+  readonly maxNewTokens?: number
+  readonly sampling?: Sampling
+  readonly repetitionPenalty?: number
+  readonly ignoreEos?: boolean
+  /** Largest accepted image, in pixels (decompression-bomb guard). */
+  readonly maxPixels?: number
+}
+
+export interface DescribeStats {
+  readonly inputTokens: number
+  readonly tiles: number
+  readonly generatedTokens: number
+  readonly preprocessMs: number
+  readonly visionMs: number
+  readonly prefillMs: number
+  /** From the request to the first generated token. */
+  readonly ttftMs: number
+  readonly decodeMs: number
+  /** Tokens after the first, per second of decoding. */
+  readonly tokensPerSecond: number
+  readonly totalMs: number
+  /** Time inside onnxruntime's session.run (the floor our own code adds to). */
+  readonly ortMs: number
+}
+
+export type DescribeEvent =
+  | { readonly type: 'started'; readonly inputTokens: number; readonly tiles: number; readonly grids: readonly TileGrid[] }
+  | { readonly type: 'progress'; readonly stage: 'preprocess' | 'vision' | 'prefill'; readonly ms: number }
+  /** A text delta; id is the generated token, or null for text held back until the end (an unfinished character). */
+  | { readonly type: 'token'; readonly id: number | null; readonly text: string }
+  | {
+      readonly type: 'done'
+      readonly text: string
+      readonly tokenIds: readonly number[]
+      readonly stoppedBy: GenerationResult['stoppedBy']
+      readonly cancelled: boolean
+      readonly stats: DescribeStats
+    }
+
+export interface PreparedInputs extends ModelInputs {
+  readonly prompt: string
+  readonly grids: readonly TileGrid[]
+  readonly tiles: number
+  readonly preprocessMs: number
+  /** The images' content + tiling options, for the vision cache. */
+  readonly visionKey?: string
+  /** Features from the vision cache (then pixelValues are absent). */
+  readonly imageFeatures?: Float32Array
+}
+
+export interface ModelInfo {
+  readonly dir: string
+  readonly sessions: readonly SessionInfo[]
+  /** The provider running the decoder: what "device" means to a user. */
+  readonly provider: SessionInfo['provider']
+  readonly config: Omit<ModelConfig, 'tokenizerJson' | 'tokenizerConfig' | 'chatTemplate'>
+  readonly loadMs: number
+}
+
+function imageLabel(input: ImageInput, index: number): string {
+  if (typeof input === 'string') return basename(input)
+  if ('name' in input && typeof input.name === 'string') return input.name
+  return `image ${index + 1}`
+}
+
+/** An image's encoded bytes (read once: hashed for the vision cache, then decoded) or its raster. */
+type ImageSource = { readonly label: string; readonly bytes: Uint8Array } | { readonly label: string; readonly raster: Rgb8Image }
+
+async function readSource(input: ImageInput, index: number): Promise<ImageSource> {
+  const label = imageLabel(input, index)
+  if (typeof input === 'object' && 'width' in input) return { label, raster: input }
+  if (typeof input !== 'string') return { label, bytes: input instanceof Uint8Array ? input : input.bytes }
+  try {
+    return { label, bytes: new Uint8Array(await readFile(input)) }
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
+    throw new SmolvlmError('bad-image', `${label} ${reason}.`, { cause })
+  }
+}
+
+function sourceDigest(source: ImageSource): string {
+  return 'bytes' in source
+    ? digest(source.bytes)
+    : digest(source.raster.data, `${source.raster.width}x${source.raster.height}`)
+}
+
+async function toRaster(source: ImageSource, maxPixels: number | undefined): Promise<Rgb8Image> {
+  if ('raster' in source) return source.raster
+  try {
+    return toRgbOverWhite(await decodeImage(source.bytes, { maxPixels, name: source.label }))
+  } catch (error) {
+    if (error instanceof SmolvlmError) throw error
+    throw new SmolvlmError('bad-image', `${source.label} could not be read: ${String(error)}`)
+  }
+}
+
+/** A loaded SmolVLM: sessions kept warm, describe() streams captions. */
+export class SmolVLM {
+  private readonly visionCache = new VisionCache()
+
+  private constructor(
+    private readonly sessions: ModelSessions,
+    private readonly config: ModelConfig,
+    readonly tokenizer: TextTokenizer,
+    private readonly stopTokenIds: ReadonlySet<number>,
+    readonly info: ModelInfo
+  ) {}
+
+  static async load(dir: string, options: LoadOptions = {}): Promise<SmolVLM> {
+    const start = performance.now()
+    const files = await openModelFolder(dir, options.variant)
+    const tokenizer = new TextTokenizer(files.config.tokenizerJson, files.config.tokenizerConfig)
+    const sessions = await ModelSessions.load(files, { device: options.device ?? 'auto', threads: options.threads })
+    // generation_config's eos, and defensively the end-of-text markers a fine-tune may emit instead.
+    const stop = new Set(files.config.generation.eosTokenIds)
+    for (const token of ['<end_of_utterance>', '<|im_end|>', '<|endoftext|>']) {
+      const id = tokenizer.tokenId(token)
+      if (id !== undefined) stop.add(id)
+    }
+    const { tokenizerJson: _j, tokenizerConfig: _c, chatTemplate: _t, ...config } = files.config
+    const info: ModelInfo = {
+      dir,
+      sessions: sessions.info,
+      provider: sessions.info[2].provider,
+      config,
+      loadMs: performance.now() - start
+    }
+    return new SmolVLM(sessions, files.config, tokenizer, stop, info)
+  }
+
+  /** The chat for a request: its own messages, or one user turn with every image followed by the prompt. */
+  messagesFor(request: DescribeRequest): readonly ChatMessage[] {
+    if (request.messages) return request.messages
+    const images = request.images ?? []
+    return [
+      {
+        role: 'user',
+        content: [...images.map(() => ({ type: 'image' as const })), { type: 'text', text: request.prompt ?? DEFAULT_PROMPT }]
+      }
+    ]
+  }
+
+  /**
+   * Decodes and preprocesses the images, renders and tokenises the prompt: the exact model inputs. Images seen
+   * before with the same tiling options come back as cached features instead of pixels, unless `withPixels`.
+   */
+  async prepare(request: DescribeRequest, options: { withPixels?: boolean } = {}): Promise<PreparedInputs> {
+    const start = performance.now()
+    const messages = this.messagesFor(request)
+    const images = request.images ?? []
+    if (countImages(messages) !== images.length) {
+      throw new SmolvlmError(
+        'bad-request',
+        `The messages have ${countImages(messages)} image parts but ${images.length} images were given.`
+      )
+    }
+    const prompt = renderChatTemplate(this.config.chatTemplate, messages, this.tokenizer.specialTokens())
+    if (images.length === 0) {
+      return { prompt, inputIds: this.tokenizer.encode(prompt), grids: [], tiles: 0, preprocessMs: performance.now() - start }
+    }
+    const sources = await Promise.all(images.map((image, i) => readSource(image, i)))
+    const key = visionKey(sources.map(sourceDigest), {
+      split: request.doImageSplitting ?? this.config.preprocess.doImageSplitting,
+      longestEdge: request.longestEdge ?? this.config.preprocess.longestEdge
+    })
+    const cached = options.withPixels ? undefined : this.visionCache.get(key)
+    if (cached) {
+      const expanded = expandImageMarkers(prompt, cached.grids, this.config.imageSeqLen)
+      return {
+        prompt,
+        inputIds: this.tokenizer.encode(expanded),
+        grids: cached.grids,
+        tiles: cached.tiles,
+        imageFeatures: cached.features,
+        visionKey: key,
+        preprocessMs: performance.now() - start
+      }
+    }
+    const rasters = await Promise.all(sources.map((source) => toRaster(source, request.maxPixels)))
+    const processed = preprocessImages(rasters, this.config.preprocess, request)
+    const expanded = expandImageMarkers(prompt, processed.grids, this.config.imageSeqLen)
+    const tile = processed.tileSize
+    return {
+      prompt,
+      inputIds: this.tokenizer.encode(expanded),
+      pixelValues: { data: processed.pixelValues, dims: [1, processed.frames, 3, tile, tile] },
+      pixelAttentionMask: {
+        data: new Uint8Array(processed.frames * tile * tile).fill(1),
+        dims: [1, processed.frames, tile, tile]
+      },
+      grids: processed.grids,
+      tiles: processed.frames,
+      visionKey: key,
+      preprocessMs: performance.now() - start
+    }
+  }
+
+  /** Streams a caption: started, progress per stage, one token event per generated id, then done. */
+  async *describe(request: DescribeRequest, options: { signal?: AbortSignal } = {}): AsyncGenerator<DescribeEvent> {
+    const start = performance.now()
+    const prepared = await this.prepare(request)
+    yield* this.generate(prepared, request, { signal: options.signal, start })
+  }
+
+  /** Generates from ready inputs (prepared, or a dump of the reference's inputs). */
+  async *generate(
+    inputs: ModelInputs & Partial<Omit<PreparedInputs, keyof ModelInputs | 'prompt'>>,
+    request: Omit<DescribeRequest, 'messages' | 'images' | 'prompt'> = {},
+    options: { signal?: AbortSignal; start?: number } = {}
+  ): AsyncGenerator<DescribeEvent> {
+    const start = options.start ?? performance.now()
+    const signal = options.signal
+    const clock = new RunClock()
+    const tiles = inputs.tiles ?? inputs.pixelValues?.dims[1] ?? 0
+    yield { type: 'started', inputTokens: inputs.inputIds.length, tiles, grids: inputs.grids ?? [] }
+    if (inputs.preprocessMs !== undefined) yield { type: 'progress', stage: 'preprocess', ms: inputs.preprocessMs }
+
+    let features = inputs.imageFeatures
+    let visionMs = 0
+    if (!features && inputs.pixelValues && !signal?.aborted) {
+      const visionStart = performance.now()
+      const { data, dims } = inputs.pixelValues
+      const mask = inputs.pixelAttentionMask?.data ?? new Uint8Array(data.length / 3).fill(1)
+      features = await this.sessions.encodeImages(data, mask, dims, clock)
+      visionMs = performance.now() - visionStart
+      if (inputs.visionKey) this.visionCache.set(inputs.visionKey, { features, grids: inputs.grids ?? [], tiles })
+      yield { type: 'progress', stage: 'vision', ms: visionMs }
+    }
+
+    const stream = new TextStreamDecoder(this.tokenizer)
+    const steps = generateTokens(this.sessions, inputs.inputIds, features, {
+      maxNewTokens: request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+      sampling: request.sampling ?? { kind: 'greedy' },
+      repetitionPenalty: request.repetitionPenalty,
+      ignoreEos: request.ignoreEos,
+      stopTokenIds: this.stopTokenIds,
+      imageTokenId: this.config.imageTokenId,
+      hiddenSize: this.config.text.hiddenSize,
+      signal,
+      clock
+    })
+    let ttftMs = 0
+    let next = await steps.next()
+    while (!next.done) {
+      const step = next.value
+      if (step.type === 'prefill') yield { type: 'progress', stage: 'prefill', ms: step.ms }
+      else {
+        if (ttftMs === 0) ttftMs = performance.now() - start
+        if (!this.stopTokenIds.has(step.id) || request.ignoreEos) {
+          yield { type: 'token', id: step.id, text: stream.push(step.id) }
+        }
+      }
+      next = await steps.next()
+    }
+    const result = next.value
+    const tail = stream.flush()
+    if (tail) yield { type: 'token', id: null, text: tail }
+    const generated = result.tokenIds.length
+    yield {
+      type: 'done',
+      text: stream.text,
+      tokenIds: result.tokenIds,
+      stoppedBy: result.stoppedBy,
+      cancelled: result.stoppedBy === 'cancelled',
+      stats: {
+        inputTokens: inputs.inputIds.length,
+        tiles,
+        generatedTokens: generated,
+        preprocessMs: inputs.preprocessMs ?? 0,
+        visionMs,
+        prefillMs: result.prefillMs,
+        ttftMs,
+        decodeMs: result.decodeMs,
+        tokensPerSecond: generated > 1 && result.decodeMs > 0 ? ((generated - 1) * 1000) / result.decodeMs : 0,
+        totalMs: performance.now() - start,
+        ortMs: clock.ortMs
+      }
+    }
+  }
+
+  /** Forgets cached image features (e.g. to free memory). */
+  clearCache(): void {
+    this.visionCache.clear()
+  }
+
+  async dispose(): Promise<void> {
+    await this.sessions.release()
+  }
+}

@@ -1,0 +1,173 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SmolvlmError } from '../../src/engine/errors.ts'
+import { SmolVLM } from '../../src/engine/smolvlm.ts'
+import { collect } from '../support/collect.ts'
+import { imagePath, loadReference, modelDir, requestFor } from '../support/reference.ts'
+
+const reference = loadReference('tiny-gqa')
+const square = reference.cases.find((c) => c.name === 'describe-square')!
+
+async function expectError(promise: Promise<unknown>, code: string, message: RegExp) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  expect(error).toBeInstanceOf(SmolvlmError)
+  expect((error as SmolvlmError).code).toBe(code)
+  expect((error as SmolvlmError).message).toMatch(message)
+}
+
+describe('SmolVLM', () => {
+  let model: SmolVLM
+  beforeAll(async () => {
+    model = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu' })
+  })
+  afterAll(() => model?.dispose())
+
+  it('streams started, progress per stage, tokens, then done with stats', async () => {
+    const { events, done, text } = await collect(model.describe(requestFor(square)))
+    expect(events[0]).toMatchObject({ type: 'started', inputTokens: square.input_ids.length, tiles: 17 })
+    expect(events.filter((e) => e.type === 'progress').map((e) => e.type === 'progress' && e.stage)).toEqual([
+      'preprocess',
+      'vision',
+      'prefill'
+    ])
+    expect(events.filter((e) => e.type === 'token')).toHaveLength(square.generated_ids.length)
+    expect(text).toBe(square.generated_text_skip_special.trimStart())
+    expect(done.stats).toMatchObject({ generatedTokens: 24, tiles: 17, inputTokens: square.input_ids.length })
+    expect(done.stats.ortMs).toBeGreaterThan(0)
+    expect(done.stats.ortMs).toBeLessThanOrEqual(done.stats.totalMs)
+  })
+
+  it('stops within one step when aborted and stays usable', async () => {
+    const controller = new AbortController()
+    const events = []
+    for await (const event of model.describe(requestFor(square), { signal: controller.signal })) {
+      events.push(event)
+      if (event.type === 'token' && events.filter((e) => e.type === 'token').length === 3) controller.abort()
+    }
+    const done = events.at(-1)
+    expect(done).toMatchObject({ type: 'done', cancelled: true, stoppedBy: 'cancelled' })
+    expect(done?.type === 'done' && done.tokenIds).toEqual(square.generated_ids.slice(0, 3))
+    const again = await collect(model.describe(requestFor(square)))
+    expect(again.done.tokenIds).toEqual(square.generated_ids)
+  })
+
+  it('ends with no tokens when aborted before it starts', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const { done, text } = await collect(model.describe(requestFor(square), { signal: controller.signal }))
+    expect(done.tokenIds).toEqual([])
+    expect(done.cancelled).toBe(true)
+    expect(text).toBe('')
+  })
+
+  it('generates exactly maxNewTokens when told to ignore end-of-utterance (benchmarks)', async () => {
+    const { done } = await collect(model.describe({ ...requestFor(square), maxNewTokens: 5, ignoreEos: true }))
+    expect(done.tokenIds).toHaveLength(5)
+    expect(done.stoppedBy).toBe('max-tokens')
+  })
+
+  it('rejects a corrupt image with bad-image naming the file', async () => {
+    await expectError(
+      model.prepare({ images: [imagePath('images/bad/truncated.png')] }),
+      'bad-image',
+      /truncated\.png/
+    )
+  })
+
+  it('rejects a chat whose image parts do not match the images', async () => {
+    await expectError(model.prepare({ ...requestFor(square), images: [] }), 'bad-request', /1 image parts but 0/)
+  })
+
+  it('describes encoded bytes as it describes the file', async () => {
+    const bytes = new Uint8Array(await readFile(imagePath(square.images[0])))
+    const { done } = await collect(model.describe({ ...requestFor(square), images: [{ name: 'paste.png', bytes }] }))
+    expect(done.tokenIds).toEqual(square.generated_ids)
+  })
+
+  it('reuses the image features for a second question about the same image', async () => {
+    model.clearCache()
+    const first = await collect(model.describe(requestFor(square)))
+    const followUp = await collect(model.describe({ ...requestFor(square), messages: undefined, prompt: 'And?' }))
+    expect(first.events.some((e) => e.type === 'progress' && e.stage === 'vision')).toBe(true)
+    expect(followUp.events.some((e) => e.type === 'progress' && e.stage === 'vision')).toBe(false)
+    expect(followUp.done.stats.visionMs).toBe(0)
+    expect(followUp.done.stats.tiles).toBe(17)
+    const fresh = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu' })
+    const uncached = await collect(fresh.describe({ ...requestFor(square), messages: undefined, prompt: 'And?' }))
+    await fresh.dispose()
+    expect(followUp.done.tokenIds).toEqual(uncached.done.tokenIds)
+  })
+
+  it('samples reproducibly with a seed', async () => {
+    const request = { ...requestFor(square), sampling: { kind: 'sample' as const, temperature: 1, topK: 50, seed: 11 } }
+    const first = await collect(model.describe(request))
+    const second = await collect(model.describe(request))
+    expect(first.done.tokenIds).toEqual(second.done.tokenIds)
+  })
+})
+
+describe('loading', () => {
+  let broken: string
+  beforeAll(async () => {
+    broken = await mkdtemp(join(tmpdir(), 'smolvlm-model-'))
+  })
+  afterAll(() => rm(broken, { recursive: true, force: true }))
+
+  const copyModel = async (name: string) => {
+    const dir = join(broken, name)
+    await cp(modelDir('tiny-gqa'), dir, { recursive: true })
+    return dir
+  }
+
+  it('names a missing model folder', async () => {
+    await expectError(SmolVLM.load(join(broken, 'nowhere')), 'model-missing', /nowhere does not exist/)
+  })
+
+  it('names the missing ONNX file of the requested variant', async () => {
+    const dir = await copyModel('no-decoder')
+    await rm(join(dir, 'onnx/decoder_model_merged_q4.onnx'))
+    await expectError(SmolVLM.load(dir, { variant: 'q4' }), 'model-missing', /onnx\/decoder_model_merged_q4\.onnx/)
+  })
+
+  it('names a config file that is not JSON', async () => {
+    const dir = await copyModel('bad-config')
+    await writeFile(join(dir, 'config.json'), '{ not json')
+    await expectError(SmolVLM.load(dir), 'model-corrupt', /config\.json/)
+  })
+
+  it('reports an ONNX file that onnxruntime cannot load', async () => {
+    const dir = await copyModel('bad-onnx')
+    await writeFile(join(dir, 'onnx/embed_tokens.onnx'), 'garbage')
+    await expectError(SmolVLM.load(dir, { device: 'cpu' }), 'model-corrupt', /embed_tokens\.onnx/)
+  })
+
+  it('loads a different variant per session', async () => {
+    const model = await SmolVLM.load(modelDir('tiny-gqa'), {
+      device: 'cpu',
+      variant: { vision_encoder: 'fp32', embed_tokens: 'uint8', decoder_model_merged: 'q4' }
+    })
+    expect(model.info.sessions.map((s) => `${s.session}:${s.variant}`)).toEqual([
+      'vision_encoder:fp32',
+      'embed_tokens:uint8',
+      'decoder_model_merged:q4'
+    ])
+    await model.dispose()
+  })
+
+  it('falls back to CPU when a GPU provider is unavailable and says why', async () => {
+    const model = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'webgpu' })
+    expect(model.info.provider).toBe('cpu')
+    const fallbacks = model.info.sessions.flatMap((s) => s.fallbacks)
+    expect(fallbacks.length).toBeGreaterThan(0)
+    expect(fallbacks[0].provider).toBe('webgpu')
+    expect(fallbacks[0].error.length).toBeGreaterThan(0)
+    const { done } = await collect(model.describe(requestFor(square)))
+    expect(done.tokenIds).toEqual(square.generated_ids)
+    await model.dispose()
+  })
+})
