@@ -1,0 +1,46 @@
+import { isSmolvlmError } from '../engine/errors.ts'
+import { CAPTION_USAGE, runCaption } from './caption.ts'
+import { runModels } from './models.ts'
+import { UsageError } from './usage.ts'
+
+const USAGE = `Usage: smolvlm <command> [options]
+
+Commands:
+  caption <image...>    describe images (smolvlm caption --help for options)
+  models <command>      list, pull, verify, rm, import, du (smolvlm models --help)
+`
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === 'caption') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(CAPTION_USAGE)
+      return 0
+    }
+    return runCaption(rest)
+  }
+  if (command === 'models') return runModels(rest)
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE)
+    return command === undefined ? 2 : 0
+  }
+  throw new UsageError(`Unknown command "${command}".`)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`smolvlm: ${error.message}\nRun "smolvlm --help" for usage.\n`)
+      process.exitCode = 2
+    } else if (isSmolvlmError(error)) {
+      process.stderr.write(`smolvlm: ${error.message}\n`)
+      process.exitCode = 2
+    } else {
+      process.stderr.write(`smolvlm: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.exitCode = 70
+    }
+  }
+)
