@@ -3,17 +3,25 @@ import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
 
 // Native addons (onnxruntime-node, sharp) and the other runtime `dependencies` stay external in the
-// main/preload/worker bundles (electron-vite's default) and are loaded from node_modules at run time.
+// main/worker bundles (electron-vite's default) and are loaded from node_modules at run time.
 export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts') }
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          // The model worker: Electron utility process (utilityProcess.fork of out/main/worker.js) …
+          worker: resolve(__dirname, 'src/worker/entry-utility.ts'),
+          // … and the same worker for plain Node (child_process.fork; tests, servers).
+          'worker-node': resolve(__dirname, 'src/worker/entry-node.ts')
+        }
       }
     }
   },
   preload: {
     build: {
+      // A sandboxed preload can require only electron and a few built-ins: bundle its dependencies (zod).
+      externalizeDeps: false,
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },
         // A sandboxed preload cannot load ES modules or require other files: one CommonJS file.

@@ -1,33 +1,113 @@
+/**
+ * Electron main: app lifecycle and the glue between Electron and the host (src/host), which does the real
+ * work without knowing about Electron. Security: sandbox for every renderer, one instance, a hardened window
+ * (see window.ts, security.ts), IPC only from the app's own page (ipc.ts).
+ */
 import { join } from 'node:path'
-import { app, BrowserWindow } from 'electron'
+import { app, BrowserWindow, Menu, session } from 'electron'
+import type { MessagePortMain } from 'electron'
+import { AppHost } from '../host/app-host.ts'
+import type { ModelSpec } from '../shared/contract.ts'
+import { electronDialogs } from './dialogs.ts'
+import { push, registerIpc } from './ipc.ts'
+import { buildAppMenu } from './menu.ts'
+import { createModelStore } from './model-store.ts'
+import { AppOrigin, hardenContents, secureSession } from './security.ts'
+import { utilityWorkerLauncher } from './utility-launcher.ts'
+import { createMainWindow, preloadPath } from './window.ts'
 
-function createWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    width: 1200,
-    height: 800,
-    show: false,
-    title: 'SmolVLM Desktop',
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false
-    }
-  })
-  window.once('ready-to-show', () => window.show())
-  const devServer = process.env['ELECTRON_RENDERER_URL']
-  if (devServer) void window.loadURL(devServer)
-  else void window.loadFile(join(__dirname, '../renderer/index.html'))
-  return window
+const mainDir = import.meta.dirname
+const devServer = process.env['ELECTRON_RENDERER_URL']
+const origin = devServer
+  ? AppOrigin.devServer(devServer)
+  : AppOrigin.file(join(mainDir, '../renderer/index.html'))
+const log = (line: string): void => {
+  process.stderr.write(`smolvlm: ${line}\n`)
 }
 
-void app.whenReady().then(() => {
-  createWindow()
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow()
-  })
-})
+// Tests and development can point the app at another data folder or a fixed model folder.
+if (process.env['SMOLVLM_USER_DATA']) app.setPath('userData', process.env['SMOLVLM_USER_DATA'])
 
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit()
-})
+// Checklist §4: every renderer sandboxed, whatever a window's own preferences say.
+app.enableSandbox()
+
+let window: BrowserWindow | null = null
+let host: AppHost<MessagePortMain> | null = null
+
+function showWindow(): void {
+  if (!window) return
+  if (window.isMinimized()) window.restore()
+  window.focus()
+}
+
+/** SMOLVLM_MODEL_DIR: use that folder as the model, whatever the settings name (tests, development). */
+function fixedModel():
+  | ((settings: { variant: ModelSpec['variant']; device: ModelSpec['device'] }) => Promise<ModelSpec>)
+  | undefined {
+  const dir = process.env['SMOLVLM_MODEL_DIR']
+  if (!dir) return undefined
+  return async (settings) => ({ id: 'local', dir, variant: settings.variant, device: settings.device })
+}
+
+async function start(): Promise<void> {
+  secureSession(session.defaultSession, origin)
+  const userData = app.getPath('userData')
+  host = await AppHost.create<MessagePortMain>({
+    settingsDir: join(userData, 'settings'),
+    launcher: utilityWorkerLauncher(join(mainDir, 'worker.js')),
+    dialogs: electronDialogs(() => window),
+    store: await createModelStore(process.env['SMOLVLM_HOME'] ?? userData),
+    resolveModel: fixedModel(),
+    log
+  })
+  registerIpc(host, origin, log)
+  const current = host
+  const contents = () => window?.webContents
+  current.onModelStatus.add((status) => push(contents(), 'model-status', status))
+  current.store.onProgress.add((event) => push(contents(), 'store-progress', event))
+  current.settings.onChange.add((settings) => push(contents(), 'settings', settings))
+  current.onImagesAdded.add((images) => push(contents(), 'images-added', images))
+
+  Menu.setApplicationMenu(
+    buildAppMenu(
+      {
+        openImages: () => void current.openFromMenu(false).catch((e: unknown) => log(String(e))),
+        openFolder: () => void current.openFromMenu(true).catch((e: unknown) => log(String(e)))
+      },
+      { dev: Boolean(devServer) || !app.isPackaged }
+    )
+  )
+  window = createMainWindow(origin, preloadPath(mainDir))
+  window.on('closed', () => {
+    window = null
+  })
+  // The worker starts after the window, so the first paint does not wait for it; the model loads on first use.
+  current.start()
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', showWindow)
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, origin))
+  void app.whenReady().then(start)
+  app.on('activate', () => {
+    if (host && BrowserWindow.getAllWindows().length === 0) {
+      window = createMainWindow(origin, preloadPath(mainDir))
+      window.on('closed', () => {
+        window = null
+      })
+    }
+  })
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  let closing = false
+  app.on('before-quit', (event) => {
+    if (!host || closing) return
+    // Stop the worker and pause downloads before the process goes.
+    event.preventDefault()
+    closing = true
+    void host.close().finally(() => app.quit())
+  })
+}

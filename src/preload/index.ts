@@ -1,2 +1,197 @@
-// The typed bridge (window.smolvlm) is defined by the worker/IPC work; until then the page gets nothing.
-export {}
+/**
+ * The preload: the only code in the renderer process that can talk to the main process. It exposes
+ * `window.smolvlm` (the SmolvlmApi of src/shared/api.ts) through contextBridge: narrow functions, no raw
+ * ipcRenderer, listeners wrapped so the page never sees an IpcRendererEvent (Electron security checklist §20).
+ * Job events arrive on a per-job MessagePort straight from the worker; they are validated here before the
+ * page's callback sees them.
+ */
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
+import type { IpcRendererEvent } from 'electron'
+import type { DescribeJob, SmolvlmApi, Unsubscribe } from '../shared/api.ts'
+import type {
+  ApiMethod,
+  ApiPayload,
+  ApiResult,
+  ApiResults,
+  ErrorInfo,
+  JobEvent,
+  PushEvent,
+  PushPayload,
+  TerminalEvent
+} from '../shared/contract.ts'
+import {
+  invokeChannel,
+  isTerminal,
+  JOB_PORT_CHANNEL,
+  JobEventSchema,
+  JobPortMessageSchema,
+  PUSH_EVENTS,
+  pushChannel
+} from '../shared/contract.ts'
+
+function invoke<M extends ApiMethod>(method: M, payload: ApiPayload<M>): Promise<ApiResult<ApiResults[M]>> {
+  return ipcRenderer.invoke(invokeChannel(method), payload) as Promise<ApiResult<ApiResults[M]>>
+}
+
+/** Unwraps the envelope; errors cross contextBridge as their message only, so the message is the human sentence. */
+async function call<M extends ApiMethod>(method: M, payload: ApiPayload<M>): Promise<ApiResults[M]> {
+  const result = await invoke(method, payload)
+  if (result?.ok) return result.value
+  throw new Error(result?.error?.message ?? 'The app did not answer.')
+}
+
+function subscribe<E extends PushEvent>(event: E, callback: (payload: PushPayload<E>) => void): Unsubscribe {
+  const channel = pushChannel(event)
+  const listener = (_event: IpcRendererEvent, payload: unknown): void => {
+    const parsed = PUSH_EVENTS[event].safeParse(payload)
+    if (parsed.success) callback(parsed.data as PushPayload<E>)
+  }
+  ipcRenderer.on(channel, listener)
+  return () => {
+    ipcRenderer.removeListener(channel, listener)
+  }
+}
+
+// ── jobs ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface OpenJob {
+  readonly onEvent: (event: JobEvent) => void
+  readonly settle: (event: TerminalEvent) => void
+  port: IpcRendererEvent['ports'][number] | undefined
+}
+
+const jobs = new Map<string, OpenJob>()
+
+function deliver(jobId: string, raw: unknown): void {
+  const job = jobs.get(jobId)
+  if (!job) return
+  const parsed = JobEventSchema.safeParse(raw)
+  const event: JobEvent = parsed.success
+    ? parsed.data
+    : {
+        type: 'error',
+        error: { code: 'invalid-message', message: 'The worker sent an event that is not in the contract.' }
+      }
+  if (isTerminal(event)) {
+    jobs.delete(jobId)
+    job.port?.close()
+  }
+  try {
+    job.onEvent(event)
+  } finally {
+    if (isTerminal(event)) job.settle(event)
+  }
+}
+
+ipcRenderer.on(JOB_PORT_CHANNEL, (event: IpcRendererEvent, message: unknown) => {
+  const port = event.ports[0]
+  const parsed = JobPortMessageSchema.safeParse(message)
+  const job = parsed.success ? jobs.get(parsed.data.jobId) : undefined
+  if (!port) return
+  if (!parsed.success || !job) {
+    port.close()
+    return
+  }
+  job.port = port
+  const jobId = parsed.data.jobId
+  port.onmessage = (e: MessageEvent) => deliver(jobId, e.data)
+})
+
+// Events the port could not carry: a crashed worker, a job ended before it reached the worker.
+subscribe('job-event', ({ jobId, event }) => deliver(jobId, event))
+
+function newJobId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12))
+  return `job-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`
+}
+
+const describe: SmolvlmApi['describe'] = (request, onEvent) => {
+  const jobId = newJobId()
+  let settle: (event: TerminalEvent) => void = () => undefined
+  const finished = new Promise<TerminalEvent>((resolve) => (settle = resolve))
+  jobs.set(jobId, { onEvent, settle, port: undefined })
+  const refuse = (error: ErrorInfo): void => deliver(jobId, { type: 'error', error })
+  invoke('describe', { jobId, request }).then(
+    (result) => {
+      if (!result?.ok) refuse(result?.error ?? { code: 'internal', message: 'The app did not answer.' })
+    },
+    (error: unknown) => refuse({ code: 'internal', message: String(error) })
+  )
+  const job: DescribeJob = {
+    jobId,
+    cancel: () => {
+      void invoke('cancel', { jobId }).catch(() => undefined)
+    },
+    finished
+  }
+  return job
+}
+
+// ── images ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+async function addFiles(files: readonly File[]): Promise<Awaited<ReturnType<SmolvlmApi['images']['add']>>> {
+  const paths: string[] = []
+  const withoutPath: File[] = []
+  for (const file of files) {
+    // '' for a File the page built itself: it has no path, so it is sent as bytes like a paste.
+    const path = webUtils.getPathForFile(file)
+    if (path) paths.push(path)
+    else withoutPath.push(file)
+  }
+  const refs = paths.length > 0 ? await call('images.addPaths', { paths }) : []
+  for (const file of withoutPath) {
+    refs.push(
+      await call('images.fromBytes', {
+        name: file.name || 'pasted image',
+        bytes: new Uint8Array(await file.arrayBuffer())
+      })
+    )
+  }
+  return refs
+}
+
+const api: SmolvlmApi = {
+  version: 1,
+  images: {
+    add: addFiles,
+    open: (options) => call('images.open', { folders: options?.folders ?? false }),
+    fromBytes: (name, bytes) => call('images.fromBytes', { name, bytes: new Uint8Array(bytes) }),
+    thumbnail: (id) => call('images.thumbnail', { id }),
+    onAdded: (callback) => subscribe('images-added', callback)
+  },
+  describe,
+  model: {
+    status: () => call('model.status', {}),
+    load: () => call('model.load', {}),
+    unload: () => call('model.unload', {}),
+    onStatus: (callback) => subscribe('model-status', callback)
+  },
+  store: {
+    catalog: () => call('store.catalog', {}),
+    installed: () => call('store.installed', {}),
+    pull: (ref, variant) => call('store.pull', variant === undefined ? { ref } : { ref, variant }),
+    pause: (ref) => call('store.pause', { ref }),
+    cancel: (ref) => call('store.cancel', { ref }),
+    verify: (ref) => call('store.verify', { ref }),
+    remove: (ref) => call('store.remove', { ref }),
+    importFolder: (mode) => call('store.importFolder', mode === undefined ? {} : { mode }),
+    diskUsage: () => call('store.diskUsage', {}),
+    onProgress: (callback) => subscribe('store-progress', callback)
+  },
+  settings: {
+    get: () => call('settings.get', {}),
+    update: (patch) => call('settings.update', patch),
+    onChange: (callback) => subscribe('settings', callback)
+  },
+  results: {
+    writeSidecars: (items, policy, triggerWord) =>
+      call('results.writeSidecars', {
+        items: [...items],
+        policy,
+        ...(triggerWord === undefined ? {} : { triggerWord })
+      }),
+    export: (format, rows) => call('results.export', { format, rows: [...rows] })
+  }
+}
+
+contextBridge.exposeInMainWorld('smolvlm', api)

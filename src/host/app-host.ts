@@ -1,0 +1,251 @@
+import type {
+  ApiMethod,
+  ApiParams,
+  ApiResult,
+  ApiResults,
+  ImageRef,
+  ModelSpec,
+  ModelStatus,
+  Settings,
+  WorkerDescribeRequest
+} from '../shared/contract.ts'
+import { API_REQUESTS, AppError, describeIssues, isApiMethod, toErrorInfo } from '../shared/contract.ts'
+import type { DescribeRequest, ExportFormat, ImportMode } from '../shared/contract.ts'
+import { defaultExportName, resolveRows, writeExport } from './export-files.ts'
+import { FileBroker } from './file-broker.ts'
+import { Listeners } from './listeners.ts'
+import type { RestartPolicyOptions } from './restart-policy.ts'
+import { SettingsStore } from './settings-store.ts'
+import { writeSidecars } from './sidecars.ts'
+import type { ModelStoreLike } from './store-service.ts'
+import { StoreService } from './store-service.ts'
+import type { JobChannel } from './supervisor.ts'
+import { WorkerSupervisor } from './supervisor.ts'
+import { makeThumbnail, ThumbnailCache } from './thumbnails.ts'
+import type { WorkerLauncher } from './worker-process.ts'
+
+/** What only the transport can do: show system dialogs (Electron) or stand in for them (the browser test bridge). */
+export interface HostDialogs {
+  /** Image files (or folders) to open; null or [] when cancelled. */
+  openImages(options: { folders: boolean }): Promise<readonly string[] | null>
+  /** Where to save an export; null when cancelled. */
+  saveExport(defaultName: string, format: ExportFormat): Promise<string | null>
+  /** A model folder to import; null when cancelled. */
+  chooseModelFolder(): Promise<string | null>
+}
+
+/** The per-call part of a transport: where a job's events go. */
+export interface CallContext<Port> {
+  openJob(jobId: string): JobChannel<Port>
+}
+
+export interface AppHostOptions<Port> {
+  /** Folder for settings.json (Electron: <userData>/settings). */
+  readonly settingsDir: string
+  readonly launcher: WorkerLauncher<Port>
+  readonly dialogs: HostDialogs
+  readonly store?: ModelStoreLike | null
+  /**
+   * Which folder and precision to load for the current settings. Default: the store's installed copy of
+   * settings.modelId. The test bridge and `SMOLVLM_MODEL_DIR` use a fixed folder instead.
+   */
+  readonly resolveModel?: (settings: Settings, store: StoreService) => Promise<ModelSpec>
+  readonly tempRoot?: string
+  readonly restart?: Partial<RestartPolicyOptions>
+  readonly threads?: number
+  readonly log?: (line: string) => void
+}
+
+/** The worker request for a page's request: ids become granted paths, unset options come from the settings. */
+export function composeWorkerRequest(
+  request: DescribeRequest,
+  settings: Settings,
+  paths: readonly string[]
+): WorkerDescribeRequest {
+  const options = request.options ?? {}
+  const splitting = options.doImageSplitting ?? (settings.fastMode ? false : undefined)
+  const longestEdge = options.longestEdge ?? settings.longestEdge ?? undefined
+  const repetitionPenalty = options.repetitionPenalty ?? settings.repetitionPenalty ?? undefined
+  return {
+    images: [...paths],
+    ...(request.messages ? { messages: request.messages } : { prompt: request.prompt ?? settings.prompt }),
+    maxNewTokens: options.maxNewTokens ?? settings.maxNewTokens,
+    sampling: options.sampling ?? settings.sampling,
+    ...(repetitionPenalty !== undefined ? { repetitionPenalty } : {}),
+    ...(splitting !== undefined ? { doImageSplitting: splitting } : {}),
+    ...(longestEdge !== undefined ? { longestEdge } : {})
+  }
+}
+
+/** Resolves the settings' model through the store: the installed folder, if it has the chosen precision. */
+export async function resolveFromStore(
+  settings: Settings,
+  store: StoreService,
+  threads?: number
+): Promise<ModelSpec> {
+  const model = await store.resolve(settings.modelId)
+  if (model.variants.length > 0 && !model.variants.includes(settings.variant)) {
+    throw new AppError(
+      'model-missing',
+      `${settings.modelId} is installed without the ${settings.variant} precision (it has ${model.variants.join(', ')}). Download it or choose another.`
+    )
+  }
+  return {
+    id: model.id,
+    dir: model.dir,
+    variant: settings.variant,
+    device: settings.device,
+    ...(threads ? { threads } : {})
+  }
+}
+
+type Handlers<Port> = {
+  [M in ApiMethod]: (params: ApiParams<M>, context: CallContext<Port>) => Promise<ApiResults[M]>
+}
+
+/**
+ * The app service that runs in the main process, free of Electron: file broker, settings, worker supervisor,
+ * model store, results, thumbnails, and the request handlers that validate every incoming message against the
+ * contract before acting on it. src/main wires it to ipcMain; tests/ui-bridge wires it to HTTP.
+ */
+export class AppHost<Port = never> {
+  readonly broker: FileBroker
+  readonly supervisor: WorkerSupervisor<Port>
+  readonly store: StoreService
+  /** Images granted by the app itself (menu › Open…), for the page to add to its list. */
+  readonly onImagesAdded = new Listeners<ImageRef[]>()
+  private readonly thumbnails = new ThumbnailCache()
+  private readonly handlers: Handlers<Port>
+
+  private constructor(
+    private readonly options: AppHostOptions<Port>,
+    readonly settings: SettingsStore
+  ) {
+    this.broker = new FileBroker({ tempRoot: options.tempRoot })
+    this.supervisor = new WorkerSupervisor<Port>({
+      launcher: options.launcher,
+      restart: options.restart,
+      log: options.log
+    })
+    this.store = new StoreService(options.store ?? null)
+    this.handlers = this.createHandlers()
+    for (const problem of settings.problems) options.log?.(problem)
+  }
+
+  static async create<Port = never>(options: AppHostOptions<Port>): Promise<AppHost<Port>> {
+    return new AppHost(options, await SettingsStore.open(options.settingsDir))
+  }
+
+  get onModelStatus(): Listeners<ModelStatus> {
+    return this.supervisor.onStatus
+  }
+
+  /** Starts the worker now (it loads the model lazily, on the first job or model.load). */
+  start(): void {
+    this.supervisor.start()
+  }
+
+  /**
+   * Handles one request from the page. The method name and payload are untrusted: both are validated here,
+   * and any failure comes back as { ok: false, error: { code, message } } (never as a thrown error).
+   */
+  async handle(method: unknown, payload: unknown, context: CallContext<Port>): Promise<ApiResult> {
+    if (!isApiMethod(method)) {
+      const name = typeof method === 'string' ? JSON.stringify(method.slice(0, 64)) : typeof method
+      return { ok: false, error: { code: 'invalid-message', message: `Unknown request ${name}.` } }
+    }
+    const parsed = API_REQUESTS[method].safeParse(payload)
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: { code: 'invalid-message', message: describeIssues(parsed.error, `${method} request`) }
+      }
+    }
+    try {
+      const handler = this.handlers[method] as (
+        params: unknown,
+        context: CallContext<Port>
+      ) => Promise<unknown>
+      return { ok: true, value: await handler(parsed.data, context) }
+    } catch (error) {
+      return { ok: false, error: toErrorInfo(error) }
+    }
+  }
+
+  /** The File › Open… menu command: shows the dialog, grants the choice and tells the page. */
+  async openFromMenu(folders: boolean): Promise<void> {
+    const paths = await this.options.dialogs.openImages({ folders })
+    if (!paths || paths.length === 0) return
+    const refs = await this.broker.grantPaths(paths, 'dialog')
+    if (refs.length > 0) this.onImagesAdded.emit(refs)
+  }
+
+  async close(): Promise<void> {
+    await this.store.close().catch(() => undefined)
+    await this.supervisor.stop()
+    await this.broker.close()
+  }
+
+  private resolveModel(settings: Settings): Promise<ModelSpec> {
+    return this.options.resolveModel
+      ? this.options.resolveModel(settings, this.store)
+      : resolveFromStore(settings, this.store, this.options.threads)
+  }
+
+  private createHandlers(): Handlers<Port> {
+    return {
+      'images.addPaths': ({ paths }) => this.broker.grantPaths(paths, 'drop'),
+      'images.open': async ({ folders }) => {
+        const paths = await this.options.dialogs.openImages({ folders: folders ?? false })
+        return paths && paths.length > 0 ? this.broker.grantPaths(paths, 'dialog') : []
+      },
+      'images.fromBytes': ({ name, bytes }) => this.broker.grantBytes(name, bytes),
+      'images.thumbnail': ({ id }) => {
+        const grant = this.broker.resolve(id)
+        return this.thumbnails.get(id, () => makeThumbnail(grant.path, grant.name))
+      },
+      describe: async ({ jobId, request }, context) => {
+        if (this.supervisor.hasJob(jobId))
+          throw new AppError('invalid-message', `A job with id ${jobId} already exists.`)
+        const paths = request.images.map((id) => this.broker.resolve(id).path)
+        const settings = this.settings.get()
+        const model = await this.resolveModel(settings)
+        const message = {
+          type: 'describe' as const,
+          jobId,
+          model,
+          request: composeWorkerRequest(request, settings, paths)
+        }
+        this.supervisor.submit(message, context.openJob(jobId))
+        return { accepted: true as const }
+      },
+      cancel: async ({ jobId }) => ({ cancelled: this.supervisor.cancel(jobId) }),
+      'model.status': () => this.supervisor.refreshStatus(),
+      'model.load': async () => this.supervisor.load(await this.resolveModel(this.settings.get())),
+      'model.unload': () => this.supervisor.unload(),
+      'store.catalog': () => this.store.catalog(),
+      'store.installed': () => this.store.installed(),
+      'store.pull': ({ ref, variant }) => this.store.pull(ref, variant),
+      'store.pause': async ({ ref }) => this.store.pause(ref),
+      'store.cancel': ({ ref }) => this.store.cancel(ref),
+      'store.verify': ({ ref }) => this.store.verify(ref),
+      'store.remove': ({ ref }) => this.store.remove(ref),
+      'store.importFolder': async ({ mode }) => {
+        const dir = await this.options.dialogs.chooseModelFolder()
+        return dir ? this.store.importFolder(dir, (mode ?? 'in-place') satisfies ImportMode) : null
+      },
+      'store.diskUsage': () => this.store.diskUsage(),
+      'settings.get': async () => this.settings.get(),
+      'settings.update': (patch) => this.settings.update(patch),
+      'results.writeSidecars': ({ items, policy, triggerWord }) =>
+        writeSidecars(this.broker, items, policy, triggerWord),
+      'results.export': async ({ format, rows }) => {
+        const resolved = resolveRows(this.broker, rows)
+        const path = await this.options.dialogs.saveExport(defaultExportName(format), format)
+        if (!path) return null
+        await writeExport(path, format, resolved)
+        return path
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { readFile, stat } from 'node:fs/promises'
+import { basename, dirname, extname, join } from 'node:path'
+import type { SidecarItem, SidecarPolicy, SidecarReport } from '../shared/contract.ts'
+import { boundMessage } from '../shared/contract.ts'
+import { writeFileAtomic } from './atomic-write.ts'
+import type { FileBroker } from './file-broker.ts'
+
+/** photo.jpg → photo.txt in the same folder (the convention of TagGUI and the dataset trainers). */
+export function sidecarPath(imagePath: string): string {
+  return join(dirname(imagePath), `${basename(imagePath, extname(imagePath))}.txt`)
+}
+
+/** The caption with the trigger word in front ("ohwx, a cat on a sofa"), unless it already starts with it. */
+export function withTriggerWord(text: string, triggerWord: string | undefined): string {
+  const caption = text.trim()
+  const word = (triggerWord ?? '').trim()
+  if (word === '') return caption
+  if (caption === word || caption.startsWith(`${word},`) || caption.startsWith(`${word} `)) return caption
+  return caption === '' ? word : `${word}, ${caption}`
+}
+
+/**
+ * The new content of a sidecar under a policy, given what is there (null: nothing). Captions are one per line:
+ * append puts the new one after the existing text, prefix before it. Files end with one newline.
+ */
+export function applyPolicy(
+  existing: string | null,
+  caption: string,
+  policy: SidecarPolicy
+): { content: string; outcome: SidecarReport['outcome'] } | null {
+  if (existing === null) return { content: `${caption}\n`, outcome: 'written' }
+  switch (policy) {
+    case 'skip':
+      return null
+    case 'overwrite':
+      return { content: `${caption}\n`, outcome: 'overwritten' }
+    case 'append': {
+      const before = existing.trimEnd()
+      return { content: before === '' ? `${caption}\n` : `${before}\n${caption}\n`, outcome: 'appended' }
+    }
+    case 'prefix': {
+      const after = existing.trim()
+      return { content: after === '' ? `${caption}\n` : `${caption}\n${after}\n`, outcome: 'prefixed' }
+    }
+  }
+}
+
+async function readExisting(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+}
+
+const reasonOf = (error: unknown): string =>
+  boundMessage(error instanceof Error ? error.message : String(error))
+
+/**
+ * Writes one caption file per image, next to the image, and reports for every item what happened. Nothing is
+ * overwritten unless the policy says so (and then the report says "overwritten"); two images of the batch that
+ * map to the same .txt (photo.jpg, photo.png) are not allowed to clobber each other: the second is skipped.
+ */
+export async function writeSidecars(
+  broker: FileBroker,
+  items: readonly SidecarItem[],
+  policy: SidecarPolicy,
+  triggerWord?: string
+): Promise<SidecarReport[]> {
+  const reports: SidecarReport[] = []
+  const claimed = new Map<string, string>()
+  for (const item of items) {
+    const report = (file: string | null, outcome: SidecarReport['outcome'], reason: string | null = null) =>
+      reports.push({ imageId: item.imageId, file, outcome, reason })
+    let grant
+    try {
+      grant = broker.resolve(item.imageId)
+    } catch (error) {
+      report(null, 'failed', reasonOf(error))
+      continue
+    }
+    if (!grant.hasPath) {
+      report(null, 'failed', `${grant.name} was pasted, so it has no folder to write a caption file into.`)
+      continue
+    }
+    const target = sidecarPath(grant.path)
+    const file = basename(target)
+    if (target === grant.path) {
+      report(file, 'failed', `${grant.name} is itself named like its caption file.`)
+      continue
+    }
+    const owner = claimed.get(target)
+    if (owner !== undefined) {
+      report(file, 'skipped', `${owner} in this batch already writes ${file}.`)
+      continue
+    }
+    claimed.set(target, grant.name)
+    const caption = withTriggerWord(item.text, triggerWord)
+    try {
+      // Twice at most: if a file appears between reading and creating, the policy is applied to it.
+      for (let attempt = 0; ; attempt++) {
+        const existing = await readExisting(target)
+        if (existing !== null && !(await stat(target)).isFile()) {
+          report(file, 'failed', `${file} exists and is not a file.`)
+          break
+        }
+        const plan = applyPolicy(existing, caption, policy)
+        if (!plan) {
+          report(file, 'skipped', `${file} already exists (policy: skip).`)
+          break
+        }
+        try {
+          await writeFileAtomic(target, plan.content, existing === null ? 'create' : 'replace')
+          report(file, plan.outcome)
+          break
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
+        }
+      }
+    } catch (error) {
+      report(file, 'failed', reasonOf(error))
+    }
+  }
+  return reports
+}

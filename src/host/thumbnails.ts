@@ -1,0 +1,48 @@
+import sharp from 'sharp'
+import type { Thumbnail } from '../shared/contract.ts'
+import { AppError } from '../shared/contract.ts'
+
+export const THUMBNAIL_EDGE = 256
+
+/**
+ * A small WebP of an image as a data: URL (the page's CSP allows img-src data:), EXIF orientation applied, plus
+ * the original's upright size. sharp does the work on its own threads, so the main process is not blocked.
+ */
+export async function makeThumbnail(path: string, name: string): Promise<Thumbnail> {
+  try {
+    const image = sharp(path, { failOn: 'truncated', limitInputPixels: 268_402_689, animated: false })
+    const metadata = await image.metadata()
+    const swap = (metadata.orientation ?? 1) >= 5
+    const width = (swap ? metadata.height : metadata.width) ?? 0
+    const height = (swap ? metadata.width : metadata.height) ?? 0
+    const webp = await image
+      .rotate()
+      .resize({ width: THUMBNAIL_EDGE, height: THUMBNAIL_EDGE, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 70 })
+      .toBuffer()
+    return { dataUrl: `data:image/webp;base64,${webp.toString('base64')}`, width, height }
+  } catch (error) {
+    throw new AppError('bad-image', `${name} could not be read as an image.`, { cause: error })
+  }
+}
+
+/** Thumbnails by image id, most recently used kept (a grid of a few hundred images). */
+export class ThumbnailCache {
+  private readonly entries = new Map<string, Promise<Thumbnail>>()
+
+  constructor(private readonly capacity = 512) {}
+
+  get(id: string, make: () => Promise<Thumbnail>): Promise<Thumbnail> {
+    const cached = this.entries.get(id)
+    if (cached) {
+      this.entries.delete(id)
+      this.entries.set(id, cached)
+      return cached
+    }
+    const made = make()
+    made.catch(() => this.entries.delete(id))
+    this.entries.set(id, made)
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string)
+    return made
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * `window.smolvlm` for the browser test bridge: the SmolvlmApi over HTTP (one POST per call) and Server-Sent
+ * Events (job events, model status, store progress, settings, images added). Served by tests/ui-bridge/bridge.ts
+ * as /__smolvlm/client.js (a classic script, injected before the page's own module script) and usable with
+ * Playwright's page.addInitScript. It has no runtime imports: the types below vanish when it is transpiled.
+ *
+ * As in Electron, the page never names a path: dropped Files are uploaded as bytes and granted as temp files.
+ */
+import type { DescribeJob, SmolvlmApi, Unsubscribe } from '../../../src/shared/api.ts'
+import type {
+  ApiMethod,
+  ApiResult,
+  ApiResults,
+  ErrorInfo,
+  JobEvent,
+  TerminalEvent
+} from '../../../src/shared/contract.ts'
+
+;(() => {
+  if ((window as { smolvlm?: unknown }).smolvlm) return
+  const base = '/__smolvlm'
+
+  async function post<M extends ApiMethod>(method: M, payload: unknown): Promise<ApiResult<ApiResults[M]>> {
+    const response = await fetch(`${base}/api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload)
+    })
+    return (await response.json()) as ApiResult<ApiResults[M]>
+  }
+
+  async function call<M extends ApiMethod>(method: M, payload: unknown): Promise<ApiResults[M]> {
+    const result = await post(method, payload)
+    if (result.ok) return result.value
+    throw Object.assign(new Error(result.error.message), { code: result.error.code })
+  }
+
+  async function upload(name: string, bytes: Blob | Uint8Array): Promise<ApiResults['images.fromBytes']> {
+    const response = await fetch(`${base}/upload?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes instanceof Blob ? bytes : new Blob([bytes.slice()])
+    })
+    const result = (await response.json()) as ApiResult<ApiResults['images.fromBytes']>
+    if (result.ok) return result.value
+    throw Object.assign(new Error(result.error.message), { code: result.error.code })
+  }
+
+  // ── server-sent events ─────────────────────────────────────────────────────────────────────────────────────
+
+  const listeners = new Map<string, Set<(payload: never) => void>>()
+  const source = new EventSource(`${base}/events`)
+  const connected = new Promise<void>((resolve) =>
+    source.addEventListener('open', () => resolve(), { once: true })
+  )
+  for (const name of ['job-event', 'model-status', 'store-progress', 'settings', 'images-added']) {
+    source.addEventListener(name, (message) => {
+      const payload = JSON.parse((message as MessageEvent<string>).data) as never
+      for (const callback of listeners.get(name) ?? []) {
+        try {
+          callback(payload)
+        } catch (error) {
+          console.error(error)
+        }
+      }
+    })
+  }
+
+  function subscribe<T>(name: string, callback: (payload: T) => void): Unsubscribe {
+    let set = listeners.get(name)
+    if (!set) listeners.set(name, (set = new Set()))
+    const entry = callback as (payload: never) => void
+    set.add(entry)
+    return () => {
+      set.delete(entry)
+    }
+  }
+
+  // ── jobs ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  const jobs = new Map<
+    string,
+    { onEvent: (event: JobEvent) => void; settle: (event: TerminalEvent) => void }
+  >()
+  const isTerminal = (event: JobEvent): event is TerminalEvent =>
+    event.type === 'done' || event.type === 'error'
+
+  function deliver(jobId: string, event: JobEvent): void {
+    const job = jobs.get(jobId)
+    if (!job) return
+    if (isTerminal(event)) jobs.delete(jobId)
+    try {
+      job.onEvent(event)
+    } finally {
+      if (isTerminal(event)) job.settle(event)
+    }
+  }
+  subscribe<{ jobId: string; event: JobEvent }>('job-event', ({ jobId, event }) => deliver(jobId, event))
+
+  let counter = 0
+  function newJobId(): string {
+    const bytes = crypto.getRandomValues(new Uint8Array(8))
+    return `job-${++counter}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`
+  }
+
+  const describe: SmolvlmApi['describe'] = (request, onEvent) => {
+    const jobId = newJobId()
+    let settle: (event: TerminalEvent) => void = () => undefined
+    const finished = new Promise<TerminalEvent>((resolve) => (settle = resolve))
+    jobs.set(jobId, { onEvent, settle })
+    const refuse = (error: ErrorInfo) => deliver(jobId, { type: 'error', error })
+    // Events are broadcast on the event stream: be connected before the job can produce any.
+    void connected
+      .then(() => post('describe', { jobId, request }))
+      .then(
+        (result) => {
+          if (!result.ok) refuse(result.error)
+        },
+        (error: unknown) => refuse({ code: 'internal', message: String(error) })
+      )
+    const job: DescribeJob = {
+      jobId,
+      cancel: () => {
+        void post('cancel', { jobId }).catch(() => undefined)
+      },
+      finished
+    }
+    return job
+  }
+
+  const api: SmolvlmApi = {
+    version: 1,
+    images: {
+      async add(files) {
+        const refs = []
+        for (const file of files) refs.push(await upload(file.name || 'dropped image', file))
+        return refs
+      },
+      open: (options) => call('images.open', { folders: options?.folders ?? false }),
+      fromBytes: (name, bytes) => upload(name, bytes),
+      thumbnail: (id) => call('images.thumbnail', { id }),
+      onAdded: (callback) => subscribe('images-added', callback)
+    },
+    describe,
+    model: {
+      status: () => call('model.status', {}),
+      load: () => call('model.load', {}),
+      unload: () => call('model.unload', {}),
+      onStatus: (callback) => subscribe('model-status', callback)
+    },
+    store: {
+      catalog: () => call('store.catalog', {}),
+      installed: () => call('store.installed', {}),
+      pull: (ref, variant) => call('store.pull', variant === undefined ? { ref } : { ref, variant }),
+      pause: (ref) => call('store.pause', { ref }),
+      cancel: (ref) => call('store.cancel', { ref }),
+      verify: (ref) => call('store.verify', { ref }),
+      remove: (ref) => call('store.remove', { ref }),
+      importFolder: (mode) => call('store.importFolder', mode === undefined ? {} : { mode }),
+      diskUsage: () => call('store.diskUsage', {}),
+      onProgress: (callback) => subscribe('store-progress', callback)
+    },
+    settings: {
+      get: () => call('settings.get', {}),
+      update: (patch) => call('settings.update', patch),
+      onChange: (callback) => subscribe('settings', callback)
+    },
+    results: {
+      writeSidecars: (items, policy, triggerWord) =>
+        call('results.writeSidecars', {
+          items,
+          policy,
+          ...(triggerWord === undefined ? {} : { triggerWord })
+        }),
+      export: (format, rows) => call('results.export', { format, rows })
+    }
+  }
+
+  Object.defineProperty(window, 'smolvlm', { value: Object.freeze(api), enumerable: true })
+})()
