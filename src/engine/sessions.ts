@@ -153,24 +153,36 @@ export class ModelSessions {
     return this.decoder.session.inputNames.includes('position_ids')
   }
 
-  /** [frames, imageSeqLen, hidden] image features as float32. */
-  async encodeImages(
+  /**
+   * Image features of frames [first, first + count) as float32 [count × imageSeqLen × hidden]. Frames are
+   * independent in the vision encoder, so running them in small groups gives the same features as one batch
+   * (measured bit-identical on the 256M encoder) while the activations of 17 frames at once (~2 GB of attention
+   * scores) never exist; it also lets a cancel or a progress report land between frames.
+   */
+  async encodeFrames(
     pixelValues: Float32Array,
     pixelMask: Uint8Array,
     dims: readonly number[],
+    first: number,
+    count: number,
     clock: RunClock
   ): Promise<Float32Array> {
-    const [batch, frames, , height, width] = dims
-    const maskDims = [batch, frames, height, width]
+    const [, , channels, height, width] = dims
+    const frameValues = channels * height * width
+    const framePixels = height * width
+    const maskData = pixelMask.subarray(first * framePixels, (first + count) * framePixels)
+    const maskDims = [1, count, height, width]
     const mask =
       this.types.pixelMask === 'int64'
-        ? new ort.Tensor('int64', BigInt64Array.from(pixelMask, (v) => BigInt(v)), maskDims)
-        : new ort.Tensor('bool', pixelMask, maskDims)
-    const feeds: Record<string, ort.Tensor> = { pixel_values: floatTensor(this.types.pixelValues, pixelValues, dims) }
+        ? new ort.Tensor('int64', BigInt64Array.from(maskData, (v) => BigInt(v)), maskDims)
+        : new ort.Tensor('bool', maskData, maskDims)
+    const values = pixelValues.subarray(first * frameValues, (first + count) * frameValues)
+    const feeds: Record<string, ort.Tensor> = {
+      pixel_values: floatTensor(this.types.pixelValues, values, [1, count, channels, height, width])
+    }
     if (this.vision.session.inputNames.includes('pixel_attention_mask')) feeds['pixel_attention_mask'] = mask
     const outputs = await clock.run(this.vision.session, feeds, 'vision encoder')
-    const features = outputs['image_features'] ?? outputs[this.vision.session.outputNames[0]]
-    return Float32Array.from(readFloats(features))
+    return readFloats(outputs['image_features'] ?? outputs[this.vision.session.outputNames[0]])
   }
 
   /** Token embeddings as float32, [ids.length × hidden]. */

@@ -7,7 +7,7 @@ import { toRgbOverWhite } from './image/alpha-composite.ts'
 import { decodeImage } from './image/decode-image.ts'
 import type { Rgb8Image } from './image/raster.ts'
 import { openModelFolder } from './model-files.ts'
-import type { ModelConfig, VariantChoice } from './model-files.ts'
+import type { ModelConfig, Variant, VariantChoice } from './model-files.ts'
 import { preprocessImages } from './preprocess.ts'
 import type { PreprocessOptions } from './preprocess.ts'
 import { countImages, expandImageMarkers, renderChatTemplate } from './prompt.ts'
@@ -30,6 +30,9 @@ export interface LoadOptions {
 export type ImageInput = string | Uint8Array | { readonly name: string; readonly bytes: Uint8Array } | Rgb8Image
 
 export const DEFAULT_PROMPT = 'Can you describe this image?'
+
+/** Precisions whose graphs quantise activations at run time (DynamicQuantizeLinear): results depend on batching. */
+const DYNAMIC_ACTIVATION_QUANTISATION: ReadonlySet<Variant> = new Set(['int8', 'uint8', 'quantized'])
 export const DEFAULT_MAX_NEW_TOKENS = 256
 
 export interface DescribeRequest extends PreprocessOptions {
@@ -64,7 +67,17 @@ export interface DescribeStats {
 
 export type DescribeEvent =
   | { readonly type: 'started'; readonly inputTokens: number; readonly tiles: number; readonly grids: readonly TileGrid[] }
-  | { readonly type: 'progress'; readonly stage: 'preprocess' | 'vision' | 'prefill'; readonly ms: number }
+  /**
+   * A stage's time so far. The vision encoder reports after each frame (done of total frames); every stage ends with
+   * one event whose done equals total (or that has no counts).
+   */
+  | {
+      readonly type: 'progress'
+      readonly stage: 'preprocess' | 'vision' | 'prefill'
+      readonly ms: number
+      readonly done?: number
+      readonly total?: number
+    }
   /** A text delta; id is the generated token, or null for text held back until the end (an unfinished character). */
   | { readonly type: 'token'; readonly id: number | null; readonly text: string }
   | {
@@ -256,14 +269,29 @@ export class SmolVLM {
 
     let features = inputs.imageFeatures
     let visionMs = 0
-    if (!features && inputs.pixelValues && !signal?.aborted) {
+    if (!features && inputs.pixelValues) {
       const visionStart = performance.now()
       const { data, dims } = inputs.pixelValues
-      const mask = inputs.pixelAttentionMask?.data ?? new Uint8Array(data.length / 3).fill(1)
-      features = await this.sessions.encodeImages(data, mask, dims, clock)
-      visionMs = performance.now() - visionStart
-      if (inputs.visionKey) this.visionCache.set(inputs.visionKey, { features, grids: inputs.grids ?? [], tiles })
-      yield { type: 'progress', stage: 'vision', ms: visionMs }
+      const frames = dims[1]
+      const mask = inputs.pixelAttentionMask?.data ?? new Uint8Array((data.length / 3) | 0).fill(1)
+      // Dynamically quantised encoders (int8/uint8) scale activations by each run's whole-batch range, so only one
+      // batch of every frame reproduces the reference; weight-only precisions run frame by frame (same features).
+      const group = DYNAMIC_ACTIVATION_QUANTISATION.has(this.visionVariant) ? frames : 1
+      let all: Float32Array | undefined
+      for (let frame = 0; frame < frames && !signal?.aborted; frame += group) {
+        const count = Math.min(group, frames - frame)
+        const part = await this.sessions.encodeFrames(data, mask, dims, frame, count, clock)
+        all ??= new Float32Array((part.length / count) * frames)
+        all.set(part, (part.length / count) * frame)
+        visionMs = performance.now() - visionStart
+        yield { type: 'progress', stage: 'vision', ms: visionMs, done: frame + count, total: frames }
+      }
+      if (!signal?.aborted) {
+        features = all
+        if (features && inputs.visionKey) {
+          this.visionCache.set(inputs.visionKey, { features, grids: inputs.grids ?? [], tiles })
+        }
+      }
     }
 
     const stream = new TextStreamDecoder(this.tokenizer)
@@ -315,6 +343,10 @@ export class SmolVLM {
         ortMs: clock.ortMs
       }
     }
+  }
+
+  private get visionVariant(): Variant {
+    return this.info.sessions.find((s) => s.session === 'vision_encoder')?.variant ?? 'fp32'
   }
 
   /** Forgets cached image features (e.g. to free memory). */

@@ -122,7 +122,10 @@ export const StartedEventSchema = z.strictObject({
 export const ProgressEventSchema = z.strictObject({
   type: z.literal('progress'),
   stage: z.enum(['preprocess', 'vision', 'prefill']),
-  ms
+  ms,
+  /** Frames encoded so far (vision), out of total. */
+  done: z.int().min(0).max(LIMITS.maxFrames).optional(),
+  total: z.int().min(0).max(LIMITS.maxFrames).optional()
 })
 /** A text delta; id is the generated token, or null for text held back until the end (an unfinished character). */
 export const TokenEventSchema = z.strictObject({

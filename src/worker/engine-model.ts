@@ -14,7 +14,12 @@ function toJobEvent(event: DescribeEvent): Exclude<JobEvent, { type: 'error' }> 
         grids: event.grids.map((g) => ({ rows: g.rows, cols: g.cols }))
       }
     case 'progress':
-      return { type: 'progress', stage: event.stage, ms: event.ms }
+      return {
+        type: 'progress',
+        stage: event.stage,
+        ms: event.ms,
+        ...(event.done !== undefined && { done: event.done, total: event.total })
+      }
     case 'token':
       return { type: 'token', id: event.id, text: event.text }
     case 'done':

@@ -30,11 +30,11 @@ describe('SmolVLM', () => {
   it('streams started, progress per stage, tokens, then done with stats', async () => {
     const { events, done, text } = await collect(model.describe(requestFor(square)))
     expect(events[0]).toMatchObject({ type: 'started', inputTokens: square.input_ids.length, tiles: 17 })
-    expect(events.filter((e) => e.type === 'progress').map((e) => e.type === 'progress' && e.stage)).toEqual([
-      'preprocess',
-      'vision',
-      'prefill'
-    ])
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [e] : []))
+    expect(progress.filter((e) => e.done === e.total).map((e) => e.stage)).toEqual(['preprocess', 'vision', 'prefill'])
+    expect(progress.filter((e) => e.stage === 'vision').map((e) => `${e.done}/${e.total}`)).toEqual(
+      Array.from({ length: 17 }, (_, i) => `${i + 1}/17`)
+    )
     expect(events.filter((e) => e.type === 'token')).toHaveLength(square.generated_ids.length)
     expect(text).toBe(square.generated_text_skip_special.trimStart())
     expect(done.stats).toMatchObject({ generatedTokens: 24, tiles: 17, inputTokens: square.input_ids.length })
@@ -52,6 +52,20 @@ describe('SmolVLM', () => {
     const done = events.at(-1)
     expect(done).toMatchObject({ type: 'done', cancelled: true, stoppedBy: 'cancelled' })
     expect(done?.type === 'done' && done.tokenIds).toEqual(square.generated_ids.slice(0, 3))
+    const again = await collect(model.describe(requestFor(square)))
+    expect(again.done.tokenIds).toEqual(square.generated_ids)
+  })
+
+  it('stops between vision frames when aborted there', async () => {
+    model.clearCache()
+    const controller = new AbortController()
+    const events = []
+    for await (const event of model.describe(requestFor(square), { signal: controller.signal })) {
+      events.push(event)
+      if (event.type === 'progress' && event.stage === 'vision' && event.done === 3) controller.abort()
+    }
+    expect(events.filter((e) => e.type === 'progress' && e.stage === 'vision')).toHaveLength(3)
+    expect(events.at(-1)).toMatchObject({ type: 'done', cancelled: true, tokenIds: [] })
     const again = await collect(model.describe(requestFor(square)))
     expect(again.done.tokenIds).toEqual(square.generated_ids)
   })
