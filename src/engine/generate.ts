@@ -25,6 +25,42 @@ export interface GenerationOptions extends TokenChoiceOptions {
   readonly signal?: AbortSignal
   /** Accumulates time spent inside onnxruntime. */
   readonly clock: RunClock
+  /** Start from an earlier generation's cache for the first `length` ids (they must equal its ids). */
+  readonly prefix?: { readonly snapshot: KvSnapshot; readonly length: number }
+}
+
+/** The decoder cache after a generation: the keys/values of every id fed to the decoder, in order. */
+export interface KvSnapshot {
+  readonly ids: readonly number[]
+  /** By past_key_values.* input name, [1, kv heads, ids.length, head dim] each. */
+  readonly cache: Readonly<Record<string, ort.Tensor>>
+}
+
+/** How many leading ids two sequences share. */
+export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length)
+  let i = 0
+  while (i < n && a[i] === b[i]) i++
+  return i
+}
+
+/** The first `length` positions of each cache tensor (a strided copy per head; shared when nothing is cut). */
+function truncateCache(cache: Readonly<Record<string, ort.Tensor>>, length: number): Record<string, ort.Tensor> {
+  const result: Record<string, ort.Tensor> = {}
+  for (const [name, tensor] of Object.entries(cache)) {
+    const [batch, heads, stored, headDim] = tensor.dims
+    if (stored === length) {
+      result[name] = tensor
+      continue
+    }
+    const source = tensor.data as Float32Array | Uint16Array
+    const target = new (source.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(batch * heads * length * headDim)
+    for (let h = 0; h < batch * heads; h++) {
+      target.set(source.subarray(h * stored * headDim, (h * stored + length) * headDim), h * length * headDim)
+    }
+    result[name] = new ort.Tensor(tensor.type, target, [batch, heads, length, headDim])
+  }
+  return result
 }
 
 export type GenerationStep =
@@ -33,6 +69,10 @@ export type GenerationStep =
 
 export interface GenerationResult {
   readonly tokenIds: number[]
+  /** The cache at the end: every prompt id and every generated id but the last (which was never fed). */
+  readonly snapshot?: KvSnapshot
+  /** Prompt ids taken from a snapshot instead of being prefilled. */
+  readonly reusedTokens: number
   readonly stoppedBy: 'eos' | 'max-tokens' | 'cancelled'
   readonly prefillMs: number
   /** From the call to the first token's id. */
@@ -47,14 +87,16 @@ export function mergeImageFeatures(
   inputIds: readonly number[],
   imageTokenId: number,
   features: Float32Array,
-  hidden: number
+  hidden: number,
+  from = 0
 ): void {
   const rows = features.length / hidden
-  let row = 0
-  for (let position = 0; position < inputIds.length; position++) {
+  // Feature rows belong to the image tokens of the whole prompt; a suffix starts at the rows its prefix used.
+  let row = inputIds.slice(0, from).filter((id) => id === imageTokenId).length
+  for (let position = from; position < inputIds.length; position++) {
     if (inputIds[position] !== imageTokenId) continue
     if (row >= rows) break
-    embeds.set(features.subarray(row * hidden, (row + 1) * hidden), position * hidden)
+    embeds.set(features.subarray(row * hidden, (row + 1) * hidden), (position - from) * hidden)
     row++
   }
   const imageTokens = inputIds.filter((id) => id === imageTokenId).length
@@ -83,22 +125,32 @@ export async function* generateTokens(
   const { hiddenSize: hidden, signal, clock } = options
   const chooser = new TokenChooser(options, inputIds)
   const tokenIds: number[] = []
+  let outputs: ort.InferenceSession.ReturnType | undefined
+  const snapshot = (): KvSnapshot | undefined => {
+    if (!outputs) return undefined
+    const cache: Record<string, ort.Tensor> = {}
+    for (const [present, past] of sessions.cache.presentToPast) cache[past] = outputs[present]
+    return { ids: [...inputIds, ...tokenIds.slice(0, -1)], cache }
+  }
   const result = (stoppedBy: GenerationResult['stoppedBy'], times: Partial<GenerationResult>): GenerationResult => ({
     tokenIds,
     stoppedBy,
     prefillMs: 0,
     ttftMs: 0,
     decodeMs: 0,
-    ...times
+    ...times,
+    reusedTokens: options.prefix?.length ?? 0,
+    snapshot: snapshot()
   })
   if (options.maxNewTokens < 1) throw new SmolvlmError('bad-request', 'max new tokens must be at least 1.')
   if (aborted(signal)) return result('cancelled', {})
 
   const length = inputIds.length
-  const ids = BigInt64Array.from(inputIds, (id) => BigInt(id))
-  const embeds = Float32Array.from(await sessions.embedTokens(ids, clock))
-  if (imageFeatures) mergeImageFeatures(embeds, inputIds, options.imageTokenId, imageFeatures, hidden)
-  else if (inputIds.includes(options.imageTokenId)) {
+  const reused = options.prefix?.length ?? 0
+  const fresh = inputIds.slice(reused)
+  const embeds = Float32Array.from(await sessions.embedTokens(BigInt64Array.from(fresh, (id) => BigInt(id)), clock))
+  if (imageFeatures) mergeImageFeatures(embeds, inputIds, options.imageTokenId, imageFeatures, hidden, reused)
+  else if (fresh.includes(options.imageTokenId)) {
     throw new SmolvlmError('bad-request', 'The prompt has image tokens but no image was given.')
   }
 
@@ -109,14 +161,15 @@ export async function* generateTokens(
   const withPositions = sessions.hasPositionIds
 
   const feeds: Record<string, ort.Tensor> = {
-    inputs_embeds: sessions.embedsTensor(embeds, length, hidden),
+    inputs_embeds: sessions.embedsTensor(embeds, fresh.length, hidden),
     attention_mask: new ort.Tensor('int64', ones.subarray(0, length), [1, length]),
-    ...sessions.emptyCache()
+    ...(options.prefix ? truncateCache(options.prefix.snapshot.cache, reused) : sessions.emptyCache())
   }
   if (withPositions) {
-    feeds['position_ids'] = new ort.Tensor('int64', BigInt64Array.from({ length }, (_, i) => BigInt(i)), [1, length])
+    const positions = BigInt64Array.from(fresh, (_, i) => BigInt(reused + i))
+    feeds['position_ids'] = new ort.Tensor('int64', positions, [1, fresh.length])
   }
-  let outputs = await clock.run(sessions.decoder.session, feeds, 'language model')
+  outputs = await clock.run(sessions.decoder.session, feeds, 'language model')
   const prefillMs = performance.now() - start
   yield { type: 'prefill', ms: prefillMs }
 

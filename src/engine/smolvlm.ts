@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { SmolvlmError } from './errors.ts'
-import { generateTokens } from './generate.ts'
-import type { GenerationResult, ModelInputs } from './generate.ts'
+import { commonPrefixLength, generateTokens } from './generate.ts'
+import type { GenerationResult, KvSnapshot, ModelInputs } from './generate.ts'
 import { toRgbOverWhite } from './image/alpha-composite.ts'
 import { decodeImage } from './image/decode-image.ts'
 import type { Rgb8Image } from './image/raster.ts'
@@ -44,6 +44,12 @@ export interface DescribeRequest extends PreprocessOptions {
   readonly sampling?: Sampling
   readonly repetitionPenalty?: number
   readonly ignoreEos?: boolean
+  /**
+   * Continue from the previous generation's cache where the new prompt repeats it (a follow-up turn about the
+   * same image): the shared prefix, image tokens included, is neither encoded nor prefilled again. Numerically
+   * this is a split prefill, so on a knife-edge logit it may pick another token than one full prefill would.
+   */
+  readonly reusePrefix?: boolean
   /** Largest accepted image, in pixels (decompression-bomb guard). */
   readonly maxPixels?: number
 }
@@ -52,6 +58,8 @@ export interface DescribeStats {
   readonly inputTokens: number
   readonly tiles: number
   readonly generatedTokens: number
+  /** Prompt tokens continued from the previous generation's cache (reusePrefix). */
+  readonly reusedTokens: number
   readonly preprocessMs: number
   readonly visionMs: number
   readonly prefillMs: number
@@ -149,6 +157,8 @@ async function toRaster(source: ImageSource, maxPixels: number | undefined): Pro
 /** A loaded SmolVLM: sessions kept warm, describe() streams captions. */
 export class SmolVLM {
   private readonly visionCache = new VisionCache()
+  /** The decoder cache of the last generation, kept only while callers ask to reuse it. */
+  private snapshot: KvSnapshot | undefined
 
   private constructor(
     private readonly sessions: ModelSessions,
@@ -267,9 +277,13 @@ export class SmolVLM {
     yield { type: 'started', inputTokens: inputs.inputIds.length, tiles, grids: inputs.grids ?? [] }
     if (inputs.preprocessMs !== undefined) yield { type: 'progress', stage: 'preprocess', ms: inputs.preprocessMs }
 
+    const prefix = request.reusePrefix ? this.reusablePrefix(inputs.inputIds) : undefined
+    if (!request.reusePrefix) this.snapshot = undefined
+    const suffixHasImages = inputs.inputIds.slice(prefix?.length ?? 0).includes(this.config.imageTokenId)
+
     let features = inputs.imageFeatures
     let visionMs = 0
-    if (!features && inputs.pixelValues) {
+    if (!features && inputs.pixelValues && (!prefix || suffixHasImages)) {
       const visionStart = performance.now()
       const { data, dims } = inputs.pixelValues
       const frames = dims[1]
@@ -304,7 +318,8 @@ export class SmolVLM {
       imageTokenId: this.config.imageTokenId,
       hiddenSize: this.config.text.hiddenSize,
       signal,
-      clock
+      clock,
+      prefix
     })
     let ttftMs = 0
     let next = await steps.next()
@@ -320,6 +335,7 @@ export class SmolVLM {
       next = await steps.next()
     }
     const result = next.value
+    if (request.reusePrefix) this.snapshot = result.snapshot
     const tail = stream.flush()
     if (tail) yield { type: 'token', id: null, text: tail }
     const generated = result.tokenIds.length
@@ -333,6 +349,7 @@ export class SmolVLM {
         inputTokens: inputs.inputIds.length,
         tiles,
         generatedTokens: generated,
+        reusedTokens: result.reusedTokens,
         preprocessMs: inputs.preprocessMs ?? 0,
         visionMs,
         prefillMs: result.prefillMs,
@@ -345,13 +362,21 @@ export class SmolVLM {
     }
   }
 
+  /** The part of a new prompt that the kept cache already holds (at least one id is always left to prefill). */
+  private reusablePrefix(inputIds: readonly number[]): { snapshot: KvSnapshot; length: number } | undefined {
+    if (!this.snapshot) return undefined
+    const length = Math.min(commonPrefixLength(inputIds, this.snapshot.ids), inputIds.length - 1)
+    return length > 0 ? { snapshot: this.snapshot, length } : undefined
+  }
+
   private get visionVariant(): Variant {
     return this.info.sessions.find((s) => s.session === 'vision_encoder')?.variant ?? 'fp32'
   }
 
-  /** Forgets cached image features (e.g. to free memory). */
+  /** Forgets cached image features and the kept decoder cache (e.g. to free memory). */
   clearCache(): void {
     this.visionCache.clear()
+    this.snapshot = undefined
   }
 
   async dispose(): Promise<void> {

@@ -68,7 +68,10 @@ export function composeWorkerRequest(
   const repetitionPenalty = options.repetitionPenalty ?? settings.repetitionPenalty ?? undefined
   return {
     images: [...paths],
-    ...(request.messages ? { messages: request.messages } : { prompt: request.prompt ?? settings.prompt }),
+    // A chat is a follow-up about images the worker has most likely just seen: continue from its cache.
+    ...(request.messages
+      ? { messages: request.messages, reusePrefix: true }
+      : { prompt: request.prompt ?? settings.prompt }),
     maxNewTokens: options.maxNewTokens ?? settings.maxNewTokens,
     sampling: options.sampling ?? settings.sampling,
     ...(repetitionPenalty !== undefined ? { repetitionPenalty } : {}),

@@ -102,6 +102,8 @@ export const DescribeStatsSchema = z.strictObject({
   inputTokens: z.int().min(0),
   tiles: z.int().min(0),
   generatedTokens: z.int().min(0),
+  /** Prompt tokens continued from the previous job's cache instead of being prefilled (follow-ups). */
+  reusedTokens: z.int().min(0),
   preprocessMs: ms,
   visionMs: ms,
   prefillMs: ms,
@@ -164,6 +166,7 @@ export const ZERO_STATS: DescribeStats = {
   inputTokens: 0,
   tiles: 0,
   generatedTokens: 0,
+  reusedTokens: 0,
   preprocessMs: 0,
   visionMs: 0,
   prefillMs: 0,

@@ -28,7 +28,9 @@ export const WorkerDescribeRequestSchema = z
     repetitionPenalty: z.number().gt(0).max(10).optional(),
     doImageSplitting: z.boolean().optional(),
     longestEdge: z.int().min(16).max(8192).optional(),
-    maxPixels: z.int().min(1).max(1_000_000_000).optional()
+    maxPixels: z.int().min(1).max(1_000_000_000).optional(),
+    /** Continue from the previous job's cache where this prompt repeats it (follow-up turns). */
+    reusePrefix: z.boolean().optional()
   })
   .superRefine((value, ctx) => {
     if (value.messages && countImageParts(value.messages) !== value.images.length) {

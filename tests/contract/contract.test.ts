@@ -159,6 +159,7 @@ describe('worker → main messages and job events', () => {
           inputTokens: 10,
           tiles: 1,
           generatedTokens: 1,
+          reusedTokens: 0,
           preprocessMs: 1,
           visionMs: 1,
           prefillMs: 1,

@@ -40,6 +40,7 @@ const stats = {
   inputTokens: 1,
   tiles: 1,
   generatedTokens: 1,
+  reusedTokens: 0,
   preprocessMs: 0,
   visionMs: 0,
   prefillMs: 0,

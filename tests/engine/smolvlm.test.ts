@@ -117,6 +117,18 @@ describe('SmolVLM', () => {
     expect(followUp.done.tokenIds).toEqual(uncached.done.tokenIds)
   })
 
+  it('continues a follow-up turn from the kept cache without re-encoding the image', async () => {
+    const chat = reference.cases.find((c) => c.name === 'multi-turn')!
+    model.clearCache()
+    const firstTurn = { ...requestFor(chat), messages: chat.messages.slice(0, 1), reusePrefix: true }
+    await collect(model.describe(firstTurn))
+    const followUp = await collect(model.describe({ ...requestFor(chat), reusePrefix: true }))
+    // The first turn's prompt (image tokens included) is shared; the assistant's words are new text.
+    expect(followUp.done.stats.reusedTokens).toBeGreaterThan(chat.input_ids.length / 2)
+    expect(followUp.events.some((e) => e.type === 'progress' && e.stage === 'vision')).toBe(false)
+    expect(followUp.done.tokenIds).toEqual(chat.generated_ids)
+  })
+
   it('samples reproducibly with a seed', async () => {
     const request = { ...requestFor(square), sampling: { kind: 'sample' as const, temperature: 1, topK: 50, seed: 11 } }
     const first = await collect(model.describe(request))
