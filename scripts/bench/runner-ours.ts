@@ -1,5 +1,5 @@
 import { SmolVLM } from '../../src/engine/smolvlm.ts'
-import { isVariant } from '../../src/engine/model-files.ts'
+import { parseVariantChoice } from './variant-choice.ts'
 import { peakRssMb, rssMb } from './memory.ts'
 import { serveRunner } from './runner-host.ts'
 
@@ -7,9 +7,8 @@ let model: SmolVLM | undefined
 
 serveRunner({
   async init({ modelDir, variant, threads }) {
-    if (!isVariant(variant)) throw new Error(`unknown variant ${variant}`)
     const start = performance.now()
-    model = await SmolVLM.load(modelDir, { variant, device: 'cpu', threads })
+    model = await SmolVLM.load(modelDir, { variant: parseVariantChoice(variant), device: 'cpu', threads })
     return { loadMs: performance.now() - start, provider: model.info.provider, peakRssMb: peakRssMb() }
   },
   async run({ benchCase, prompt, newTokens }) {

@@ -7,6 +7,7 @@ import {
 } from '@huggingface/transformers'
 import type { PreTrainedModel, Processor } from '@huggingface/transformers'
 import { peakRssMb, rssMb } from './memory.ts'
+import { parseVariantChoice } from './variant-choice.ts'
 import { serveRunner } from './runner-host.ts'
 
 /**
@@ -58,7 +59,15 @@ serveRunner({
   async init({ modelDir, variant }) {
     const start = performance.now()
     processor = await AutoProcessor.from_pretrained(modelDir)
-    const dtype = variant === 'quantized' ? 'q8' : variant
+    // transformers.js calls the `_quantized` files "q8"; a per-session choice becomes its per-session dtype map.
+    const name = (v: string) => (v === 'quantized' ? 'q8' : v)
+    const choice = parseVariantChoice(variant)
+    const dtype =
+      typeof choice === 'string'
+        ? name(choice)
+        : Object.fromEntries(
+            (['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const).map((s) => [s, name(choice[s] ?? 'fp32')])
+          )
     model = await AutoModelForVision2Seq.from_pretrained(modelDir, { dtype: dtype as 'fp32', device: 'cpu' })
     timeSessions(model)
     return { loadMs: performance.now() - start, provider: 'cpu', peakRssMb: peakRssMb() }
