@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url'
 import type { Session, WebContents, WebFrameMain } from 'electron'
-import { RENDERER_CSP } from '../shared/csp.ts'
+import { DEV_RENDERER_CSP, RENDERER_CSP } from '../shared/csp.ts'
 
 /**
  * Where the app's own page lives: the dev server's origin (electron-vite dev) or the built index.html.
@@ -12,6 +12,11 @@ export class AppOrigin {
     private readonly devOrigin: string | null,
     private readonly filePath: string | null
   ) {}
+
+  /** True for the development server (electron-vite dev), whose page gets the dev CSP. */
+  get isDevServer(): boolean {
+    return this.devOrigin !== null
+  }
 
   static devServer(url: string): AppOrigin {
     return new AppOrigin(url, new URL(url).origin, null)
@@ -65,7 +70,8 @@ export function secureSession(session: Session, origin: AppOrigin): void {
       callback({})
       return
     }
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } })
+    const policy = origin.isDevServer ? DEV_RENDERER_CSP : RENDERER_CSP
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } })
   })
 }
 

@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
 import ts from 'typescript'
-import { AppHost } from '../../src/host/app-host.ts'
+import { AppHost, resolveFromStore } from '../../src/host/app-host.ts'
 import type { HostDialogs } from '../../src/host/app-host.ts'
 import { nodeWorkerLauncher, sourceWorkerEntry } from '../../src/host/node-launcher.ts'
 import type { NodeLauncherOptions } from '../../src/host/node-launcher.ts'
@@ -49,6 +49,13 @@ export interface BridgeOptions {
   readonly importFolder?: string | null
   /** A model store for the store.* calls; default: none (they answer model-missing). */
   readonly store?: ModelStoreLike | null
+  /**
+   * Where jobs find their model: 'folder' (default) always loads modelDir; 'store' resolves the settings' model
+   * in `store` as the app does (so the first-run screen and the model manager see a missing model as missing),
+   * still on `device` (default cpu) with `threads`.
+   */
+  readonly modelFrom?: 'folder' | 'store'
+
   /** Add <script src="/__smolvlm/client.js"> to index.html (default true). Off: use page.addInitScript(bridge.clientScript). */
   readonly injectClient?: boolean
   /** The worker entry; default: src/worker/entry-node.ts through tsx. */
@@ -151,13 +158,20 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     launcher: nodeWorkerLauncher(options.worker ?? sourceWorkerEntry()),
     dialogs,
     store: options.store ?? null,
-    resolveModel: async (settings) => ({
-      id: 'bridge-model',
-      dir: resolve(options.modelDir),
-      variant: options.variant ?? settings.variant,
-      device: options.device ?? 'cpu',
-      threads: options.threads ?? 1
-    }),
+    resolveModel: async (settings, store) =>
+      options.modelFrom === 'store'
+        ? {
+            ...(await resolveFromStore(settings, store)),
+            device: options.device ?? 'cpu',
+            threads: options.threads ?? 1
+          }
+        : {
+            id: 'bridge-model',
+            dir: resolve(options.modelDir),
+            variant: options.variant ?? settings.variant,
+            device: options.device ?? 'cpu',
+            threads: options.threads ?? 1
+          },
     log
   })
   const clientScript = await bridgeClientScript()

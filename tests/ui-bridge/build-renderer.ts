@@ -14,15 +14,17 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * Builds the app (electron-vite build → out/) when out/renderer is missing or older than src/renderer or
- * src/shared. Several test files may ask at once: a lock folder makes the others wait for the one build.
+ * Builds the app (electron-vite build → out/) when out/renderer is missing or older than src/renderer,
+ * src/shared or resources (the renderer imports the app icon). Several test files may ask at once: a lock folder makes the others wait for the one build.
  */
 export async function ensureRendererBuilt(): Promise<void> {
   const index = join(BUILT_RENDERER, 'index.html')
   const stale = (): boolean => {
     if (!existsSync(index)) return true
     const built = statSync(index).mtimeMs
-    return ['src/renderer', 'src/shared'].some((dir) => newestMtime(join(REPO_ROOT, dir)) > built)
+    return ['src/renderer', 'src/shared', 'resources'].some(
+      (dir) => newestMtime(join(REPO_ROOT, dir)) > built
+    )
   }
   if (!stale()) return
   const lock = join(REPO_ROOT, 'out', '.build-lock')

@@ -1,0 +1,157 @@
+/**
+ * One image in the list: thumbnail, name, status, the caption (streaming in while it is written) and the
+ * card's actions. Cards have one fixed height, so text arriving never moves the list; while a caption streams
+ * the card shows its newest lines, and the detail pane shows all of it.
+ */
+import { memo } from 'react'
+import type { SmolvlmApi } from '../../../shared/api.ts'
+import type { QueueItem } from '../state/queue.ts'
+import { displayText } from '../state/queue.ts'
+import { Icon } from './Icon.tsx'
+import { stageLabel, StatusBadge } from './StatusBadge.tsx'
+import { Thumb } from './Thumb.tsx'
+
+export interface CardActions {
+  select(id: string): void
+  copy(id: string): void
+  regenerate(id: string): void
+  stop(id: string): void
+  remove(id: string): void
+}
+
+export interface ImageCardProps {
+  readonly api: SmolvlmApi
+  readonly item: QueueItem
+  readonly selected: boolean
+  readonly modelLoading: boolean
+  readonly actions: CardActions
+}
+
+function CaptionArea({ item, modelLoading }: { item: QueueItem; modelLoading: boolean }): React.JSX.Element {
+  const text = displayText(item.text)
+  if (item.status === 'error')
+    return <p className="card__caption card__caption--error">{item.error?.message ?? 'This image failed.'}</p>
+  if (item.status === 'describing')
+    return (
+      <p className="card__caption card__caption--streaming" data-testid="caption">
+        {text === '' ? (
+          <span className="card__stage">{stageLabel(item.stage, modelLoading)}</span>
+        ) : (
+          <span className="card__tail">{text}</span>
+        )}
+      </p>
+    )
+  if (text === '')
+    return (
+      <p className="card__caption card__caption--empty">
+        {item.status === 'queued'
+          ? 'Waiting its turn.'
+          : item.status === 'stopped'
+            ? 'Stopped before any text.'
+            : 'No caption yet.'}
+      </p>
+    )
+  return (
+    <p
+      className={`card__caption${item.status === 'queued' ? ' card__caption--stale' : ''}`}
+      data-testid="caption"
+    >
+      {text}
+    </p>
+  )
+}
+
+function ImageCardView({ api, item, selected, modelLoading, actions }: ImageCardProps): React.JSX.Element {
+  const id = item.image.id
+  const name = item.image.name
+  const running = item.status === 'describing' || item.status === 'queued'
+  const canCopy = displayText(item.text) !== '' && item.status !== 'describing'
+  // Only the selected card is in the Tab order (roving focus); arrows move between cards.
+  const tab = selected ? 0 : -1
+  return (
+    <article
+      className={`card card--${item.status}${selected ? ' card--selected' : ''}`}
+      id={`card-${id}`}
+      data-image-id={id}
+      data-status={item.status}
+      tabIndex={tab}
+      aria-label={`${name}, ${item.status === 'idle' ? 'not described' : item.status}`}
+      aria-current={selected ? 'true' : undefined}
+      onClick={() => actions.select(id)}
+      onFocus={(event) => {
+        if (event.target === event.currentTarget) actions.select(id)
+      }}
+    >
+      <Thumb api={api} id={id} name={name} className="card__thumb" />
+      <div className="card__body">
+        <div className="card__head">
+          <h3 className="card__name" title={name}>
+            {name}
+          </h3>
+          <StatusBadge status={item.status} />
+        </div>
+        <CaptionArea item={item} modelLoading={modelLoading} />
+      </div>
+      <div className="card__actions">
+        {running ? (
+          <button
+            type="button"
+            className="icon-button"
+            tabIndex={tab}
+            aria-label={`Stop ${name}`}
+            title="Stop (Esc)"
+            onClick={(event) => {
+              event.stopPropagation()
+              actions.stop(id)
+            }}
+          >
+            <Icon name="stop" />
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="icon-button"
+            tabIndex={tab}
+            aria-label={`${item.status === 'idle' ? 'Describe' : 'Describe again'} ${name}`}
+            title={item.status === 'idle' ? 'Describe (R)' : 'Describe again (R)'}
+            onClick={(event) => {
+              event.stopPropagation()
+              actions.regenerate(id)
+            }}
+          >
+            <Icon name={item.status === 'idle' ? 'play' : 'redo'} />
+          </button>
+        )}
+        <button
+          type="button"
+          className="icon-button"
+          tabIndex={tab}
+          aria-label={`Copy the caption of ${name}`}
+          title="Copy caption (C)"
+          disabled={!canCopy}
+          onClick={(event) => {
+            event.stopPropagation()
+            actions.copy(id)
+          }}
+        >
+          <Icon name="copy" />
+        </button>
+        <button
+          type="button"
+          className="icon-button icon-button--quiet"
+          tabIndex={tab}
+          aria-label={`Remove ${name} from the list`}
+          title="Remove from the list (Delete)"
+          onClick={(event) => {
+            event.stopPropagation()
+            actions.remove(id)
+          }}
+        >
+          <Icon name="close" />
+        </button>
+      </div>
+    </article>
+  )
+}
+
+export const ImageCard = memo(ImageCardView)

@@ -1,0 +1,77 @@
+/** The top bar: add images, and open the windows (save captions, models, settings, shortcuts). */
+import appIcon from '../../../../resources/icon.svg'
+import { Icon } from './Icon.tsx'
+
+export interface ToolbarProps {
+  readonly onOpenImages: () => void
+  readonly onOpenFolder: () => void
+  readonly onExport: () => void
+  readonly onModels: () => void
+  readonly onSettings: () => void
+  readonly onHelp: () => void
+  readonly canExport: boolean
+  readonly mod: string
+}
+
+export function Toolbar(props: ToolbarProps): React.JSX.Element {
+  const { mod } = props
+  return (
+    <header className="toolbar">
+      <div className="toolbar__brand">
+        <img className="toolbar__logo" src={appIcon} alt="" width={28} height={28} />
+        <span className="toolbar__name">SmolVLM</span>
+      </div>
+      <nav className="toolbar__group" aria-label="Add images">
+        <button
+          type="button"
+          className="button"
+          onClick={props.onOpenImages}
+          title={`Open images (${mod}+O)`}
+        >
+          <Icon name="image" /> Open images…
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={props.onOpenFolder}
+          title={`Open a folder, with its subfolders (${mod}+Shift+O)`}
+        >
+          <Icon name="folder" /> Open folder…
+        </button>
+      </nav>
+      <div className="toolbar__spacer" />
+      <nav className="toolbar__group" aria-label="Windows">
+        <button
+          type="button"
+          className="button"
+          onClick={props.onExport}
+          disabled={!props.canExport}
+          title={`Save captions (${mod}+S)`}
+        >
+          <Icon name="save" /> Save captions…
+        </button>
+        <button type="button" className="button" onClick={props.onModels} title="Model manager (M)">
+          <Icon name="chip" /> Models
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={props.onSettings}
+          aria-label="Settings"
+          title={`Settings (${mod}+,)`}
+        >
+          <Icon name="gear" />
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={props.onHelp}
+          aria-label="Keyboard shortcuts"
+          title="Keyboard shortcuts (?)"
+        >
+          <Icon name="keyboard" />
+        </button>
+      </nav>
+    </header>
+  )
+}

@@ -1,0 +1,338 @@
+/**
+ * The main window once a model is available: toolbar, prompt, queue progress, the card list with the selected
+ * image beside it, and the status bar. It wires the queue to the keyboard, drops, pastes and dialogs.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import type { ImageRef, ModelStatus, Settings, SettingsPatch, SmolvlmApi } from '../../../shared/api.ts'
+import { useImageIntake } from '../hooks/useImageIntake.ts'
+import { useQueue } from '../hooks/useQueue.ts'
+import { useShortcuts } from '../hooks/useShortcuts.ts'
+import { effectivePrompt, PROMPT_PRESETS, presetForPrompt } from '../state/prompts.ts'
+import type { QueueController } from '../state/queue-controller.ts'
+import { displayText, statusCounts } from '../state/queue.ts'
+import { exportRows, finishedItems, sidecarItems } from '../state/results.ts'
+import type { Command } from '../state/shortcuts.ts'
+import { BatchBar } from './BatchBar.tsx'
+import { CardList } from './CardList.tsx'
+import { DetailPane } from './DetailPane.tsx'
+import { DropOverlay } from './DropOverlay.tsx'
+import { EmptyState } from './EmptyState.tsx'
+import { ExportDialog } from './ExportDialog.tsx'
+import type { CardActions } from './ImageCard.tsx'
+import { PromptBar } from './PromptBar.tsx'
+import { StatusBar } from './StatusBar.tsx'
+import { Toolbar } from './Toolbar.tsx'
+
+export type DialogName = 'settings' | 'export' | 'models' | 'help'
+
+export interface WorkspaceProps {
+  readonly api: SmolvlmApi
+  readonly controller: QueueController
+  readonly settings: Settings
+  readonly update: (patch: SettingsPatch) => void
+  readonly status: ModelStatus | null
+  readonly notify: (kind: 'info' | 'success' | 'error', text: string) => void
+  readonly dialog: DialogName | null
+  readonly openDialog: (dialog: DialogName | null) => void
+  readonly mac: boolean
+}
+
+const PROMPT_SAVE_DELAY_MS = 600
+
+export function Workspace(props: WorkspaceProps): React.JSX.Element {
+  const { api, controller, settings, update, status, notify, mac } = props
+  const queue = useQueue(controller)
+  const counts = useMemo(() => statusCounts(queue), [queue])
+  const [prompt, setPrompt] = useState(settings.prompt)
+  const [focusRequest, setFocusRequest] = useState(0)
+  const [hiddenBatch, setHiddenBatch] = useState<number | null>(null)
+  const [announcement, setAnnouncement] = useState('')
+  const promptRef = useRef<HTMLTextAreaElement>(null)
+  const questionRef = useRef<HTMLTextAreaElement>(null)
+  const mod = mac ? '⌘' : 'Ctrl'
+  const modelLoading = status?.state === 'loading'
+
+  // The prompt is saved a moment after typing stops (and at once when a preset is picked).
+  const savedPrompt = useRef(settings.prompt)
+  useEffect(() => {
+    if (prompt === savedPrompt.current) return
+    const timer = setTimeout(() => {
+      savedPrompt.current = prompt
+      update({ prompt, promptPresetId: presetForPrompt(prompt)?.id ?? null })
+    }, PROMPT_SAVE_DELAY_MS)
+    return () => clearTimeout(timer)
+  }, [prompt, update])
+
+  const currentPrompt = useRef(prompt)
+  useEffect(() => {
+    currentPrompt.current = prompt
+  })
+  const accept = useCallback(
+    (images: readonly ImageRef[]) => controller.add(images, effectivePrompt(currentPrompt.current)).length,
+    [controller]
+  )
+  const intake = useImageIntake({ api, accept, notify })
+
+  // Tell screen readers when a caption is finished (the streaming text itself is not announced token by token).
+  const lastRunning = useRef<string | null>(null)
+  useEffect(() => {
+    const previous = lastRunning.current
+    lastRunning.current = queue.running
+    if (previous === null || previous === queue.running) return
+    const item = queue.items[previous]
+    if (!item) return
+    if (item.status === 'done') setAnnouncement(`Caption ready for ${item.image.name}.`)
+    else if (item.status === 'error')
+      setAnnouncement(`${item.image.name} failed: ${item.error?.message ?? ''}`)
+  }, [queue.running, queue.items])
+
+  const copy = useCallback(
+    async (id: string) => {
+      const item = controller.getState().items[id]
+      const text = item ? displayText(item.text) : ''
+      if (text === '') return
+      try {
+        await navigator.clipboard.writeText(text)
+        notify('success', `Copied the caption of ${item!.image.name}.`)
+      } catch {
+        notify('error', 'The caption could not be copied to the clipboard.')
+      }
+    },
+    [controller, notify]
+  )
+
+  const actions: CardActions = useMemo(
+    () => ({
+      select: (id) => controller.select(id),
+      copy: (id) => void copy(id),
+      regenerate: (id) =>
+        controller.describe([id], effectivePrompt(currentPrompt.current), { priority: true }),
+      stop: (id) => controller.stop(id),
+      remove: (id) => controller.remove([id])
+    }),
+    [controller, copy]
+  )
+
+  const runAll = useCallback(
+    (again: boolean) => {
+      const n = controller.describeAll(effectivePrompt(currentPrompt.current), { again })
+      if (n === 0 && controller.getState().order.length > 0 && !again)
+        notify('info', `Every image has a caption. ${mod}+Shift+Enter describes them all again.`)
+    },
+    [controller, notify, mod]
+  )
+
+  const choosePreset = useCallback(
+    (presetId: string) => {
+      const preset = PROMPT_PRESETS.find((p) => p.id === presetId)
+      if (!preset) return
+      setPrompt(preset.prompt)
+      savedPrompt.current = preset.prompt
+      update({ prompt: preset.prompt, promptPresetId: preset.id })
+    },
+    [update]
+  )
+
+  const finished = finishedItems(queue)
+  const selected = queue.selectedId ? (queue.items[queue.selectedId] ?? null) : null
+
+  const runCommand = (command: Command): boolean => {
+    const id = queue.selectedId
+    const move = (change: () => void): boolean => {
+      if (queue.order.length === 0) return false
+      change()
+      setFocusRequest((n) => n + 1)
+      return true
+    }
+    switch (command) {
+      case 'open-images':
+        void intake.openImages()
+        return true
+      case 'open-folder':
+        void intake.openFolder()
+        return true
+      case 'describe-all':
+        runAll(false)
+        return true
+      case 'describe-again':
+        runAll(true)
+        return true
+      case 'stop':
+        return controller.stopCurrent()
+      case 'cancel-batch':
+        controller.cancelAll()
+        return true
+      case 'toggle-pause':
+        controller.togglePause()
+        setAnnouncement(
+          controller.getState().paused ? 'Queue paused after the current image.' : 'Queue resumed.'
+        )
+        return true
+      case 'next':
+        return move(() => controller.moveSelection(1))
+      case 'previous':
+        return move(() => controller.moveSelection(-1))
+      case 'first':
+        return move(() => controller.selectEdge('first'))
+      case 'last':
+        return move(() => controller.selectEdge('last'))
+      case 'copy':
+        if (id === null) return false
+        void copy(id)
+        return true
+      case 'regenerate':
+        if (id === null) return false
+        actions.regenerate(id)
+        return true
+      case 'ask':
+        if (id === null) return false
+        questionRef.current?.focus()
+        return true
+      case 'remove': {
+        if (id === null) return false
+        controller.remove([id])
+        setFocusRequest((n) => n + 1)
+        return true
+      }
+      case 'focus-prompt':
+        promptRef.current?.focus()
+        promptRef.current?.select()
+        return true
+      case 'settings':
+      case 'models':
+      case 'help':
+        props.openDialog(command)
+        return true
+      case 'export':
+        props.openDialog('export')
+        return true
+      case 'preset-1':
+      case 'preset-2':
+      case 'preset-3':
+      case 'preset-4':
+      case 'preset-5': {
+        const preset = PROMPT_PRESETS[Number(command.slice(-1)) - 1]
+        if (preset) choosePreset(preset.id)
+        return true
+      }
+    }
+  }
+  useShortcuts(runCommand, mac, () => {
+    if (queue.selectedId !== null) setFocusRequest((n) => n + 1)
+  })
+
+  const batch = queue.batch
+  // A finished batch's summary gives way to the paused notice (a paused queue must always be visible).
+  const showBatch =
+    batch !== null && batch.startedAt !== hiddenBatch && !(batch.endedAt !== null && queue.paused)
+  const pastedFinished = finished.filter((item) => !item.image.hasPath).length
+
+  return (
+    <div className="app" data-testid="workspace">
+      <Toolbar
+        onOpenImages={() => void intake.openImages()}
+        onOpenFolder={() => void intake.openFolder()}
+        onExport={() => props.openDialog('export')}
+        onModels={() => props.openDialog('models')}
+        onSettings={() => props.openDialog('settings')}
+        onHelp={() => props.openDialog('help')}
+        canExport={finished.length > 0}
+        mod={mod}
+      />
+      <PromptBar
+        prompt={prompt}
+        onPromptChange={setPrompt}
+        onPreset={choosePreset}
+        onRun={runAll}
+        undescribed={counts.idle + counts.stopped + counts.error}
+        total={queue.order.length}
+        pausedQueued={queue.paused ? queue.pending.length : 0}
+        busy={queue.running !== null || queue.pending.length > 0 || queue.priority.length > 0}
+        onResume={() => controller.resume()}
+        inputRef={promptRef}
+        mod={mod}
+      />
+      {showBatch ? (
+        <BatchBar
+          batch={batch}
+          paused={queue.paused}
+          onPause={() => controller.pause()}
+          onResume={() => controller.resume()}
+          onCancel={() => controller.cancelAll()}
+          onDismiss={() => setHiddenBatch(batch.startedAt)}
+        />
+      ) : queue.paused ? (
+        <section className="batch-bar batch-bar--paused" aria-label="Queue progress">
+          <p className="batch-bar__text">
+            <strong>Queue paused.</strong> New images wait until you resume.
+          </p>
+          <div className="batch-bar__actions">
+            <button type="button" className="button" onClick={() => controller.resume()}>
+              Resume
+            </button>
+          </div>
+        </section>
+      ) : null}
+      <main className="workspace">
+        {queue.order.length === 0 ? (
+          <EmptyState
+            onOpenImages={() => void intake.openImages()}
+            onOpenFolder={() => void intake.openFolder()}
+            mod={mod}
+          />
+        ) : (
+          <>
+            <CardList
+              api={api}
+              queue={queue}
+              modelLoading={modelLoading}
+              actions={actions}
+              focusRequest={focusRequest}
+            />
+            <DetailPane
+              api={api}
+              item={selected}
+              modelLoading={modelLoading}
+              onCopy={(id) => void copy(id)}
+              onRegenerate={actions.regenerate}
+              onStop={actions.stop}
+              onAsk={(id, question) => controller.ask(id, question)}
+              onStopFollowUp={(id) => controller.stopFollowUp(id)}
+              questionRef={questionRef}
+            />
+          </>
+        )}
+      </main>
+      <StatusBar
+        status={status}
+        modelId={settings.modelId}
+        variant={settings.variant}
+        lastStats={queue.lastStats}
+        queued={queue.pending.length + queue.priority.length}
+        running={queue.running !== null ? (queue.items[queue.running]?.image.name ?? null) : null}
+        paused={queue.paused}
+        onModelClick={() => props.openDialog('models')}
+      />
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </p>
+      {intake.dragging ? <DropOverlay /> : null}
+      {props.dialog === 'export' ? (
+        <ExportDialog
+          api={api}
+          sidecarItems={sidecarItems(finished)}
+          rows={exportRows(finished, { modelId: settings.modelId, status })}
+          pastedCount={pastedFinished}
+          names={(imageId) => queue.items[imageId]?.image.name ?? imageId}
+          policy={settings.sidecarPolicy}
+          triggerWord={settings.triggerWord}
+          onPolicy={(sidecarPolicy) => update({ sidecarPolicy })}
+          onTriggerWord={(triggerWord) => update({ triggerWord })}
+          onSaved={(text) => notify('success', text)}
+          onError={(text) => notify('error', text)}
+          onClose={() => props.openDialog(null)}
+        />
+      ) : null}
+    </div>
+  )
+}

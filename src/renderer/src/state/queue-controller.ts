@@ -1,0 +1,262 @@
+/**
+ * The queue's side effects around the pure reducer: it starts the next caption job whenever the worker is free,
+ * routes each job's events back into the state, cancels, and runs follow-up questions. React reads it as an
+ * external store (useSyncExternalStore), so no effect can start a job twice (StrictMode mounts effects twice).
+ *
+ * Token events are frequent (hundreds a second with a small model): listeners hear about them at most once a
+ * frame; everything else is announced at once.
+ */
+import type { DescribeJob, ImageRef, JobEvent, SmolvlmApi } from '../../../shared/api.ts'
+import { DEFAULT_PROMPT } from '../../../shared/settings.ts'
+import { followUpMessages } from './follow-up.ts'
+import type { QueueAction, QueueState } from './queue.ts'
+import { EMPTY_QUEUE, nextToRun, reduceQueue, undescribedIds } from './queue.ts'
+
+export type DescribeApi = Pick<SmolvlmApi, 'describe'>
+
+export interface QueueControllerOptions {
+  readonly clock?: () => number
+  /** Runs a callback before the next paint (requestAnimationFrame); tests pass an immediate one. */
+  readonly nextFrame?: (callback: () => void) => void
+}
+
+const isTerminal = (event: JobEvent): boolean => event.type === 'done' || event.type === 'error'
+
+export class QueueController {
+  private state: QueueState = EMPTY_QUEUE
+  private readonly listeners = new Set<() => void>()
+  /** Running jobs by job id. */
+  private readonly jobs = new Map<string, DescribeJob>()
+  private frameRequested = false
+  private followUpCounter = 0
+  private localJobs = 0
+  private readonly clock: () => number
+  private readonly nextFrame: (callback: () => void) => void
+
+  constructor(
+    private readonly api: DescribeApi,
+    options: QueueControllerOptions = {}
+  ) {
+    this.clock = options.clock ?? (() => Date.now())
+    this.nextFrame =
+      options.nextFrame ??
+      ((callback) => {
+        if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback())
+        else setTimeout(callback, 16)
+      })
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
+  readonly getState = (): QueueState => this.state
+
+  // ── commands ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** New images; with a prompt they are queued straight away. Returns the ids that were new. */
+  add(images: readonly ImageRef[], prompt: string | null): string[] {
+    const fresh = images.filter((image) => !this.state.items[image.id]).map((image) => image.id)
+    this.dispatch({ type: 'add', images, prompt, at: this.clock() })
+    return fresh
+  }
+
+  /** Queues images for a (new) caption. One image asked for by itself goes first and runs even while paused. */
+  describe(ids: readonly string[], prompt: string, options: { priority?: boolean } = {}): void {
+    this.dispatch({
+      type: 'enqueue',
+      ids,
+      prompt,
+      priority: options.priority ?? false,
+      at: this.clock()
+    })
+  }
+
+  /** Queues every image without a finished caption, or (again: true) every image. Returns how many. */
+  describeAll(prompt: string, options: { again?: boolean } = {}): number {
+    const ids = options.again
+      ? this.state.order.filter((id) => {
+          const status = this.state.items[id]!.status
+          return status !== 'queued' && status !== 'describing'
+        })
+      : undescribedIds(this.state)
+    if (ids.length === 0) return 0
+    // Running again resumes a paused queue: the user just asked for work to happen.
+    if (this.state.paused) this.resume()
+    this.describe(ids, prompt)
+    return ids.length
+  }
+
+  /** Stops one image: cancels its running job, or takes it off the queue. */
+  stop(id: string): void {
+    const item = this.state.items[id]
+    if (!item) return
+    if (item.status === 'queued') this.dispatch({ type: 'unqueue', ids: [id], at: this.clock() })
+    else if (item.status === 'describing' && item.jobId) this.jobs.get(item.jobId)?.cancel()
+  }
+
+  /** Stops whatever caption is being written now (the batch goes on with the next image unless paused). */
+  stopCurrent(): boolean {
+    const running = this.state.running
+    if (running === null) return false
+    this.stop(running)
+    return true
+  }
+
+  /** Ends the batch: the queue is emptied and the running job stopped. */
+  cancelAll(): void {
+    const queued = [...this.state.priority, ...this.state.pending]
+    if (queued.length > 0) this.dispatch({ type: 'unqueue', ids: queued, at: this.clock() })
+    this.stopCurrent()
+  }
+
+  pause(): void {
+    this.dispatch({ type: 'pause', at: this.clock() })
+  }
+
+  resume(): void {
+    this.dispatch({ type: 'resume', at: this.clock() })
+  }
+
+  togglePause(): void {
+    if (this.state.paused) this.resume()
+    else this.pause()
+  }
+
+  /** Removes cards (their running jobs are cancelled). */
+  remove(ids: readonly string[]): void {
+    for (const id of ids) {
+      const item = this.state.items[id]
+      if (!item) continue
+      if (item.jobId) this.jobs.get(item.jobId)?.cancel()
+      for (const f of item.followUps) if (f.jobId) this.jobs.get(f.jobId)?.cancel()
+    }
+    this.dispatch({ type: 'remove', ids, at: this.clock() })
+  }
+
+  select(id: string | null): void {
+    this.dispatch({ type: 'select', id })
+  }
+
+  moveSelection(by: number): void {
+    this.dispatch({ type: 'move-selection', by })
+  }
+
+  selectEdge(edge: 'first' | 'last'): void {
+    this.dispatch({ type: 'select-edge', edge })
+  }
+
+  /** Asks a follow-up question about one image (a short chat that reuses the image). */
+  ask(id: string, question: string): void {
+    const item = this.state.items[id]
+    const trimmed = question.trim()
+    if (!item || trimmed === '') return
+    const messages = followUpMessages(item, trimmed, DEFAULT_PROMPT)
+    const followUpId = `f${++this.followUpCounter}`
+    this.dispatch({ type: 'ask', id, followUpId, question: trimmed })
+    const job = this.launch({ images: [id], messages }, (jobId, event) =>
+      this.dispatch({ type: 'follow-up-event', id, followUpId, jobId, event })
+    )
+    this.dispatch({ type: 'follow-up-start', id, followUpId, jobId: job.jobId })
+    job.release()
+  }
+
+  /** Stops the follow-up being answered for an image. */
+  stopFollowUp(id: string): void {
+    const item = this.state.items[id]
+    for (const f of item?.followUps ?? [])
+      if (f.status === 'answering' && f.jobId) this.jobs.get(f.jobId)?.cancel()
+  }
+
+  /** Cancels every job (the window is going away). */
+  dispose(): void {
+    for (const job of this.jobs.values()) job.cancel()
+    this.jobs.clear()
+    this.listeners.clear()
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  private dispatch(action: QueueAction): void {
+    const before = this.state
+    this.state = reduceQueue(before, action)
+    if (this.state !== before) {
+      const frequent =
+        (action.type === 'job-event' || action.type === 'follow-up-event') && action.event.type === 'token'
+      if (frequent) this.notifySoon()
+      else this.notify()
+    }
+    this.pump()
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener()
+  }
+
+  private notifySoon(): void {
+    if (this.frameRequested) return
+    this.frameRequested = true
+    this.nextFrame(() => {
+      this.frameRequested = false
+      this.notify()
+    })
+  }
+
+  /** Starts the next caption job when none is running. */
+  private pump(): void {
+    const id = nextToRun(this.state)
+    if (id === null) return
+    const item = this.state.items[id]!
+    const prompt = item.queuedPrompt ?? DEFAULT_PROMPT
+    // Follow-ups of this image are about the caption being replaced: stop them.
+    for (const f of item.followUps) if (f.status === 'answering' && f.jobId) this.jobs.get(f.jobId)?.cancel()
+    const job = this.launch({ images: [id], prompt }, (jobId, event) =>
+      this.dispatch({ type: 'job-event', id, jobId, event, at: this.clock() })
+    )
+    this.dispatch({ type: 'start', id, jobId: job.jobId, at: this.clock() })
+    job.release()
+  }
+
+  /**
+   * Starts a job and routes its events, in order, to `onEvent` with its id. Events are held until `release()`,
+   * so the caller can record the job in the state before any of its events arrive.
+   */
+  private launch(
+    request: Parameters<SmolvlmApi['describe']>[0],
+    onEvent: (jobId: string, event: JobEvent) => void
+  ): { jobId: string; release(): void } {
+    let released = false
+    let jobId = ''
+    const early: JobEvent[] = []
+    const route = (event: JobEvent): void => {
+      if (!released) {
+        early.push(event)
+        return
+      }
+      if (isTerminal(event)) this.jobs.delete(jobId)
+      onEvent(jobId, event)
+    }
+    try {
+      const job = this.api.describe(request, route)
+      jobId = job.jobId
+      this.jobs.set(jobId, job)
+    } catch (error) {
+      // The API refused at once: end the job as the host would, with its sentence.
+      jobId = `refused-${++this.localJobs}`
+      early.push({
+        type: 'error',
+        error: { code: 'internal', message: error instanceof Error ? error.message : String(error) }
+      })
+    }
+    return {
+      jobId,
+      release: () => {
+        released = true
+        for (const event of early.splice(0)) route(event)
+      }
+    }
+  }
+}
