@@ -3,6 +3,7 @@ import { TokenChooser } from './sampling.ts'
 import type { TokenChoiceOptions } from './sampling.ts'
 import { readFloats } from './sessions.ts'
 import type { RunClock } from './sessions.ts'
+import type { DecoderCache } from './kv-cache.ts'
 import { ort } from './runtime.ts'
 import type { ModelSessions } from './sessions.ts'
 
@@ -42,25 +43,6 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
   let i = 0
   while (i < n && a[i] === b[i]) i++
   return i
-}
-
-/** The first `length` positions of each cache tensor (a strided copy per head; shared when nothing is cut). */
-function truncateCache(cache: Readonly<Record<string, ort.Tensor>>, length: number): Record<string, ort.Tensor> {
-  const result: Record<string, ort.Tensor> = {}
-  for (const [name, tensor] of Object.entries(cache)) {
-    const [batch, heads, stored, headDim] = tensor.dims
-    if (stored === length) {
-      result[name] = tensor
-      continue
-    }
-    const source = tensor.data as Float32Array | Uint16Array
-    const target = new (source.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(batch * heads * length * headDim)
-    for (let h = 0; h < batch * heads; h++) {
-      target.set(source.subarray(h * stored * headDim, (h * stored + length) * headDim), h * length * headDim)
-    }
-    result[name] = new ort.Tensor(tensor.type, target, [batch, heads, length, headDim])
-  }
-  return result
 }
 
 export type GenerationStep =
@@ -126,12 +108,9 @@ export async function* generateTokens(
   const chooser = new TokenChooser(options, inputIds)
   const tokenIds: number[] = []
   let outputs: ort.InferenceSession.ReturnType | undefined
-  const snapshot = (): KvSnapshot | undefined => {
-    if (!outputs) return undefined
-    const cache: Record<string, ort.Tensor> = {}
-    for (const [present, past] of sessions.cache.presentToPast) cache[past] = outputs[present]
-    return { ids: [...inputIds, ...tokenIds.slice(0, -1)], cache }
-  }
+  let cache: DecoderCache | undefined
+  const snapshot = (): KvSnapshot | undefined =>
+    outputs && cache ? { ids: [...inputIds, ...tokenIds.slice(0, -1)], cache: cache.tensors() } : undefined
   const result = (stoppedBy: GenerationResult['stoppedBy'], times: Partial<GenerationResult>): GenerationResult => ({
     tokenIds,
     stoppedBy,
@@ -160,16 +139,21 @@ export async function* generateTokens(
   let scratch = new Float32Array(0)
   const withPositions = sessions.hasPositionIds
 
+  cache = sessions.createCache(
+    maxLength,
+    options.prefix && { cache: options.prefix.snapshot.cache, length: options.prefix.length }
+  )
   const feeds: Record<string, ort.Tensor> = {
     inputs_embeds: sessions.embedsTensor(embeds, fresh.length, hidden),
     attention_mask: new ort.Tensor('int64', ones.subarray(0, length), [1, length]),
-    ...(options.prefix ? truncateCache(options.prefix.snapshot.cache, reused) : sessions.emptyCache())
+    ...cache.feeds()
   }
   if (withPositions) {
     const positions = BigInt64Array.from(fresh, (_, i) => BigInt(reused + i))
     feeds['position_ids'] = new ort.Tensor('int64', positions, [1, fresh.length])
   }
   outputs = await clock.run(sessions.decoder.session, feeds, 'language model')
+  cache.update(outputs)
   const prefillMs = performance.now() - start
   yield { type: 'prefill', ms: prefillMs }
 
@@ -191,13 +175,13 @@ export async function* generateTokens(
     if (tokenIds.length >= options.maxNewTokens) return result('max-tokens', times)
     if (aborted(signal)) return result('cancelled', times)
 
-    const step: Record<string, ort.Tensor> = {}
-    for (const [present, past] of sessions.cache.presentToPast) step[past] = outputs[present]
+    const step: Record<string, ort.Tensor> = { ...cache.feeds() }
     const tokenEmbeds = await sessions.embedTokens(BigInt64Array.of(BigInt(id)), clock)
     step['inputs_embeds'] = sessions.embedsTensor(tokenEmbeds, 1, hidden)
     total++
     step['attention_mask'] = new ort.Tensor('int64', ones.subarray(0, total), [1, total])
     if (withPositions) step['position_ids'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(total - 1)), [1, 1])
     outputs = await clock.run(sessions.decoder.session, step, 'language model')
+    cache.update(outputs)
   }
 }

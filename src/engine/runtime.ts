@@ -95,10 +95,11 @@ export function describeProviderError(error: unknown): string {
  * already failed for an earlier session of the same model: they are reported again but not retried.
  */
 export async function createSession(
-  path: string,
+  source: string | { readonly bytes: Uint8Array; readonly path: string },
   options: RuntimeOptions = {},
   knownFailures: Map<ExecutionProvider, string> = new Map()
 ): Promise<LoadedSession> {
+  const path = typeof source === 'string' ? source : source.path
   const failedAttempts: ProviderAttempt[] = []
   for (const provider of providerCandidates(options.device ?? 'auto')) {
     const known = knownFailures.get(provider)
@@ -107,7 +108,10 @@ export async function createSession(
       continue
     }
     try {
-      const session = await ort.InferenceSession.create(path, sessionOptions(provider, options))
+      const session =
+        typeof source === 'string'
+          ? await ort.InferenceSession.create(source, sessionOptions(provider, options))
+          : await ort.InferenceSession.create(source.bytes, sessionOptions(provider, options))
       return { session, provider, failedAttempts }
     } catch (error) {
       const reason = describeProviderError(error)

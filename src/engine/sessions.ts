@@ -1,4 +1,9 @@
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
 import { SmolvlmError } from './errors.ts'
+import { AppendedCache, PresentCache, truncateCache } from './kv-cache.ts'
+import type { DecoderCache } from './kv-cache.ts'
+import { rewriteKvOutputs } from './kv-outputs.ts'
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.ts'
 import type { ModelFiles, SessionName, Variant } from './model-files.ts'
 import { createSession, ort, tensorMetadata } from './runtime.ts'
@@ -38,12 +43,19 @@ export interface CacheLayout {
   readonly pastNames: readonly string[]
   /** present.* output name → the past_key_values.* input it feeds on the next step. */
   readonly presentToPast: ReadonlyMap<string, string>
+  /** When the graph was rewritten to return each step's own keys/values: output name → past input it extends. */
+  readonly newKvOutputs?: ReadonlyMap<string, string>
   readonly type: FloatType
   readonly numKeyValueHeads: number
   readonly headDim: number
 }
 
-function cacheLayout(decoder: ort.InferenceSession, fallbackHeads: number, fallbackHeadDim: number): CacheLayout {
+function cacheLayout(
+  decoder: ort.InferenceSession,
+  fallbackHeads: number,
+  fallbackHeadDim: number,
+  newKvOutputs: ReadonlyMap<string, string> | undefined
+): CacheLayout {
   const inputs = tensorMetadata(decoder.inputMetadata)
   const pastNames = decoder.inputNames.filter((name) => /^past_key_values\.\d+\.(key|value)$/.test(name))
   const presentToPast = new Map<string, string>()
@@ -51,7 +63,8 @@ function cacheLayout(decoder: ort.InferenceSession, fallbackHeads: number, fallb
     const match = /^present\.(\d+)\.(key|value)$/.exec(output)
     if (match) presentToPast.set(output, `past_key_values.${match[1]}.${match[2]}`)
   }
-  if (pastNames.length === 0 || presentToPast.size !== pastNames.length) {
+  const produced = newKvOutputs?.size ?? presentToPast.size
+  if (pastNames.length === 0 || produced !== pastNames.length) {
     throw new SmolvlmError(
       'model-corrupt',
       'The decoder does not have matching past_key_values.* inputs and present.* outputs.'
@@ -62,6 +75,7 @@ function cacheLayout(decoder: ort.InferenceSession, fallbackHeads: number, fallb
   return {
     pastNames,
     presentToPast,
+    newKvOutputs,
     type: floatType(first, pastNames[0]),
     numKeyValueHeads: numeric(first?.shape[1], fallbackHeads),
     headDim: numeric(first?.shape[3], fallbackHeadDim)
@@ -92,6 +106,25 @@ export class RunClock {
   }
 }
 
+/** Decoders at most this big are read into memory to be rewritten (the copy is transient). */
+const REWRITE_MAX_BYTES = 1.5 * 1024 ** 3
+
+/**
+ * The decoder with each step's own keys/values as outputs (kv-outputs.ts), or undefined when the graph does not
+ * have that shape, keeps weights in external data files, or is too large to copy in memory.
+ */
+async function readRewrittenDecoder(path: string) {
+  try {
+    if ((await stat(path)).size > REWRITE_MAX_BYTES) return undefined
+    const name = basename(path)
+    const siblings = await readdir(dirname(path))
+    if (siblings.some((file) => file !== name && file.startsWith(`${name}_data`))) return undefined
+    return rewriteKvOutputs(new Uint8Array(await readFile(path)))
+  } catch {
+    return undefined
+  }
+}
+
 /** The three onnxruntime sessions of a SmolVLM export and the I/O facts read from their metadata. */
 export class ModelSessions {
   private constructor(
@@ -107,14 +140,30 @@ export class ModelSessions {
     }
   ) {}
 
-  static async load(files: ModelFiles, runtime: RuntimeOptions): Promise<ModelSessions> {
+  static async load(
+    files: ModelFiles,
+    runtime: RuntimeOptions,
+    options: { readonly rewriteDecoder?: boolean } = {}
+  ): Promise<ModelSessions> {
     const loaded: Partial<Record<SessionName, LoadedSession>> = {}
     const providerFailures = new Map<ExecutionProvider, string>()
+    let newKvOutputs: ReadonlyMap<string, string> | undefined
     try {
       // One at a time: loading the three graphs in parallel only raises peak memory.
-      for (const name of ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const) {
+      for (const name of ['vision_encoder', 'embed_tokens'] as const) {
         loaded[name] = await createSession(files.sessions[name].path, runtime, providerFailures)
       }
+      const decoderPath = files.sessions.decoder_model_merged.path
+      const rewrite = options.rewriteDecoder === false ? undefined : await readRewrittenDecoder(decoderPath)
+      if (rewrite) {
+        try {
+          loaded.decoder_model_merged = await createSession({ bytes: rewrite.bytes, path: decoderPath }, runtime, providerFailures)
+          newKvOutputs = rewrite.newKvOutputs
+        } catch {
+          // The rewritten graph did not load: the file as it is still works, only slower.
+        }
+      }
+      loaded.decoder_model_merged ??= await createSession(decoderPath, runtime, providerFailures)
     } catch (error) {
       await Promise.all(Object.values(loaded).map((s) => s.session.release()))
       throw error
@@ -142,7 +191,7 @@ export class ModelSessions {
       }
     }
     const text = files.config.text
-    return new ModelSessions(vision, embed, decoder, info, cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim), {
+    return new ModelSessions(vision, embed, decoder, info, cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, newKvOutputs), {
       pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
       pixelMask: maskType === 'int64' ? 'int64' : 'bool',
       decoderEmbeds: floatType(decoderInputs.get('inputs_embeds'), 'inputs_embeds')
@@ -206,6 +255,18 @@ export class ModelSessions {
     const result: Record<string, ort.Tensor> = {}
     for (const name of this.cache.pastNames) result[name] = new ort.Tensor(type, empty, [1, numKeyValueHeads, 0, headDim])
     return result
+  }
+
+  /**
+   * The cache for one generation of up to `capacity` positions, starting empty or from the first `prefixLength`
+   * positions of a kept cache.
+   */
+  createCache(capacity: number, prefix?: { cache: Readonly<Record<string, ort.Tensor>>; length: number }): DecoderCache {
+    const initial = prefix ? truncateCache(prefix.cache, prefix.length) : this.emptyCache()
+    const { newKvOutputs, type, numKeyValueHeads, headDim } = this.cache
+    return newKvOutputs
+      ? new AppendedCache(newKvOutputs, type, numKeyValueHeads, headDim, capacity, initial)
+      : new PresentCache(this.cache.presentToPast, initial)
   }
 
   async release(): Promise<void> {

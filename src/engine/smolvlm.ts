@@ -24,6 +24,11 @@ export interface LoadOptions {
   readonly variant?: VariantChoice
   readonly device?: Device
   readonly threads?: number
+  /**
+   * Let the decoder return each step's own keys/values instead of the whole cache (kv-outputs.ts), where its graph
+   * allows. Default true; false keeps the graph exactly as shipped.
+   */
+  readonly rewriteDecoder?: boolean
 }
 
 /** An image as a file path, or as encoded bytes (a paste, a browser upload), or already decoded. */
@@ -114,6 +119,8 @@ export interface ModelInfo {
   /** The provider running the decoder: what "device" means to a user. */
   readonly provider: SessionInfo['provider']
   readonly config: Omit<ModelConfig, 'tokenizerJson' | 'tokenizerConfig' | 'chatTemplate'>
+  /** 'appended': the decoder returns each step's keys/values and the engine keeps the cache; 'present': as shipped. */
+  readonly kvCache: 'appended' | 'present'
   readonly loadMs: number
 }
 
@@ -172,7 +179,11 @@ export class SmolVLM {
     const start = performance.now()
     const files = await openModelFolder(dir, options.variant)
     const tokenizer = new TextTokenizer(files.config.tokenizerJson, files.config.tokenizerConfig)
-    const sessions = await ModelSessions.load(files, { device: options.device ?? 'auto', threads: options.threads })
+    const sessions = await ModelSessions.load(
+      files,
+      { device: options.device ?? 'auto', threads: options.threads },
+      { rewriteDecoder: options.rewriteDecoder }
+    )
     // generation_config's eos, and defensively the end-of-text markers a fine-tune may emit instead.
     const stop = new Set(files.config.generation.eosTokenIds)
     for (const token of ['<end_of_utterance>', '<|im_end|>', '<|endoftext|>']) {
@@ -185,6 +196,7 @@ export class SmolVLM {
       sessions: sessions.info,
       provider: sessions.info[2].provider,
       config,
+      kvCache: sessions.cache.newKvOutputs ? 'appended' : 'present',
       loadMs: performance.now() - start
     }
     return new SmolVLM(sessions, files.config, tokenizer, stop, info)

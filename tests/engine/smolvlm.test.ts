@@ -172,6 +172,23 @@ describe('loading', () => {
     await expectError(SmolVLM.load(dir, { device: 'cpu' }), 'model-corrupt', /embed_tokens\.onnx/)
   })
 
+  it('keeps the decoder cache itself when the graph allows (each step returns only its own keys/values)', async () => {
+    const model = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu' })
+    expect(model.info.kvCache).toBe('appended')
+    await model.dispose()
+  })
+
+  it('generates the same ids with the decoder graph exactly as shipped', async () => {
+    const model = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu', rewriteDecoder: false })
+    expect(model.info.kvCache).toBe('present')
+    for (const name of ['describe-square', 'multi-turn', 'text-only', 'repetition-penalty']) {
+      const c = reference.cases.find((r) => r.name === name)!
+      const { done } = await collect(model.describe(requestFor(c)))
+      expect(done.tokenIds).toEqual(c.generated_ids)
+    }
+    await model.dispose()
+  })
+
   it('loads a different variant per session', async () => {
     const model = await SmolVLM.load(modelDir('tiny-gqa'), {
       device: 'cpu',

@@ -1,0 +1,133 @@
+import { ort } from './runtime.ts'
+
+/**
+ * The decoder's key/value cache between steps, in one of two shapes:
+ * - `PresentCache`: the graph returns the whole cache (`present.*`) each step and we feed it back as is.
+ * - `AppendedCache`: the graph returns only the step's own keys/values (see kv-outputs.ts) and we append them to
+ *   buffers allocated once per generation, so no per-token allocation grows with the context.
+ */
+export interface DecoderCache {
+  /** The past_key_values.* feeds for the next run. */
+  feeds(): Record<string, ort.Tensor>
+  /** Takes in a run's outputs. */
+  update(outputs: ort.InferenceSession.ReturnType): void
+  /** The cache as it stands, by past_key_values.* name ([1, heads, length, head dim] each). */
+  tensors(): Record<string, ort.Tensor>
+}
+
+export type KvType = 'float32' | 'float16'
+type KvArray = Float32Array | Uint16Array
+
+function allocate(type: KvType, length: number): KvArray {
+  return type === 'float16' ? new Uint16Array(length) : new Float32Array(length)
+}
+
+/** The first `length` positions of each cache tensor (a strided copy per head; shared when nothing is cut). */
+export function truncateCache(cache: Readonly<Record<string, ort.Tensor>>, length: number): Record<string, ort.Tensor> {
+  const result: Record<string, ort.Tensor> = {}
+  for (const [name, tensor] of Object.entries(cache)) {
+    const [batch, heads, stored, headDim] = tensor.dims
+    if (stored === length) {
+      result[name] = tensor
+      continue
+    }
+    const source = tensor.data as KvArray
+    const target = allocate(tensor.type as KvType, batch * heads * length * headDim)
+    for (let h = 0; h < batch * heads; h++) {
+      target.set(source.subarray(h * stored * headDim, (h * stored + length) * headDim), h * length * headDim)
+    }
+    result[name] = new ort.Tensor(tensor.type, target, [batch, heads, length, headDim])
+  }
+  return result
+}
+
+export class PresentCache implements DecoderCache {
+  private current: Record<string, ort.Tensor>
+
+  constructor(
+    private readonly presentToPast: ReadonlyMap<string, string>,
+    initial: Record<string, ort.Tensor>
+  ) {
+    this.current = initial
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    return this.current
+  }
+
+  update(outputs: ort.InferenceSession.ReturnType): void {
+    const next: Record<string, ort.Tensor> = {}
+    for (const [present, past] of this.presentToPast) next[past] = outputs[present]
+    this.current = next
+  }
+
+  tensors(): Record<string, ort.Tensor> {
+    return this.current
+  }
+}
+
+/**
+ * One buffer per cache input, big enough for the whole generation. Each step grows it in place: in the
+ * [1, heads, length, dim] layout every head block after the first moves up by the positions added, so the blocks
+ * are moved last head first (copyWithin is a memmove) and the new positions written behind each — one pass over
+ * (heads − 1) / heads of the cache in place of onnxruntime-node's allocation and copy of all of it.
+ */
+export class AppendedCache implements DecoderCache {
+  private readonly buffers = new Map<string, KvArray>()
+  private length: number
+  private current: Record<string, ort.Tensor> = {}
+
+  constructor(
+    private readonly newToPast: ReadonlyMap<string, string>,
+    private readonly type: KvType,
+    private readonly heads: number,
+    private readonly headDim: number,
+    capacity: number,
+    initial: Record<string, ort.Tensor>
+  ) {
+    this.length = Object.values(initial)[0]?.dims[2] ?? 0
+    const size = heads * this.length * headDim
+    for (const past of newToPast.values()) {
+      const buffer = allocate(type, heads * capacity * headDim)
+      if (size > 0) buffer.set((initial[past].data as KvArray).subarray(0, size))
+      this.buffers.set(past, buffer)
+    }
+    this.refreshViews()
+  }
+
+  private refreshViews(): void {
+    const current: Record<string, ort.Tensor> = {}
+    const size = this.heads * this.length * this.headDim
+    for (const [past, buffer] of this.buffers) {
+      current[past] = new ort.Tensor(this.type, buffer.subarray(0, size), [1, this.heads, this.length, this.headDim])
+    }
+    this.current = current
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    return this.current
+  }
+
+  update(outputs: ort.InferenceSession.ReturnType): void {
+    const { heads, headDim } = this
+    const oldLength = this.length
+    let added = 0
+    for (const [output, past] of this.newToPast) {
+      const fresh = outputs[output]
+      added = fresh.dims[2]
+      const freshData = fresh.data as KvArray
+      const buffer = this.buffers.get(past)!
+      const newLength = oldLength + added
+      for (let h = heads - 1; h >= 0; h--) {
+        if (h > 0) buffer.copyWithin(h * newLength * headDim, h * oldLength * headDim, (h + 1) * oldLength * headDim)
+        buffer.set(freshData.subarray(h * added * headDim, (h + 1) * added * headDim), (h * newLength + oldLength) * headDim)
+      }
+    }
+    this.length += added
+    this.refreshViews()
+  }
+
+  tensors(): Record<string, ort.Tensor> {
+    return this.current
+  }
+}
