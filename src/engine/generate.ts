@@ -108,9 +108,13 @@ export async function* generateTokens(
   const chooser = new TokenChooser(options, inputIds)
   const tokenIds: number[] = []
   let outputs: ort.InferenceSession.ReturnType | undefined
-  let cache: DecoderCache | undefined
+  const maxLength = inputIds.length + options.maxNewTokens
+  const cache: DecoderCache = sessions.createCache(
+    maxLength,
+    options.prefix && { cache: options.prefix.snapshot.cache, length: options.prefix.length }
+  )
   const snapshot = (): KvSnapshot | undefined =>
-    outputs && cache ? { ids: [...inputIds, ...tokenIds.slice(0, -1)], cache: cache.tensors() } : undefined
+    outputs ? { ids: [...inputIds, ...tokenIds.slice(0, -1)], cache: cache.tensors() } : undefined
   const result = (stoppedBy: GenerationResult['stoppedBy'], times: Partial<GenerationResult>): GenerationResult => ({
     tokenIds,
     stoppedBy,
@@ -133,16 +137,11 @@ export async function* generateTokens(
     throw new SmolvlmError('bad-request', 'The prompt has image tokens but no image was given.')
   }
 
-  const maxLength = length + options.maxNewTokens
   // Reused across steps: a run of ones for the attention mask, and one row of logits.
   const ones = new BigInt64Array(maxLength).fill(1n)
   let scratch = new Float32Array(0)
   const withPositions = sessions.hasPositionIds
 
-  cache = sessions.createCache(
-    maxLength,
-    options.prefix && { cache: options.prefix.snapshot.cache, length: options.prefix.length }
-  )
   const feeds: Record<string, ort.Tensor> = {
     inputs_embeds: sessions.embedsTensor(embeds, fresh.length, hidden),
     attention_mask: new ort.Tensor('int64', ones.subarray(0, length), [1, length]),
