@@ -3,7 +3,7 @@ import { ort } from './runtime.ts'
 /**
  * The decoder's key/value cache between steps, in one of two shapes:
  * - `PresentCache`: the graph returns the whole cache (`present.*`) each step and we feed it back as is.
- * - `AppendedCache`: the graph returns only the step's own keys/values (see kv-outputs.ts) and we append them to
+ * - `AppendedCache`: the graph returns only the step's own keys/values (see decoder-rewrite.ts) and we append them to
  *   buffers allocated once per generation, so no per-token allocation grows with the context.
  */
 export interface DecoderCache {

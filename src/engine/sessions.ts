@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path'
 import { SmolvlmError } from './errors.ts'
 import { AppendedCache, PresentCache, truncateCache } from './kv-cache.ts'
 import type { DecoderCache } from './kv-cache.ts'
-import { rewriteKvOutputs } from './kv-outputs.ts'
+import { rewriteDecoder } from './decoder-rewrite.ts'
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.ts'
 import type { ModelFiles, SessionName, Variant } from './model-files.ts'
 import { createSession, ort, tensorMetadata } from './runtime.ts'
@@ -45,6 +45,8 @@ export interface CacheLayout {
   readonly presentToPast: ReadonlyMap<string, string>
   /** When the graph was rewritten to return each step's own keys/values: output name → past input it extends. */
   readonly newKvOutputs?: ReadonlyMap<string, string>
+  /** When the graph was rewritten to compute logits for the last position only. */
+  readonly lastPositionLogits: boolean
   readonly type: FloatType
   readonly numKeyValueHeads: number
   readonly headDim: number
@@ -54,7 +56,8 @@ function cacheLayout(
   decoder: ort.InferenceSession,
   fallbackHeads: number,
   fallbackHeadDim: number,
-  newKvOutputs: ReadonlyMap<string, string> | undefined
+  newKvOutputs: ReadonlyMap<string, string> | undefined,
+  lastPositionLogits: boolean
 ): CacheLayout {
   const inputs = tensorMetadata(decoder.inputMetadata)
   const pastNames = decoder.inputNames.filter((name) => /^past_key_values\.\d+\.(key|value)$/.test(name))
@@ -76,6 +79,7 @@ function cacheLayout(
     pastNames,
     presentToPast,
     newKvOutputs,
+    lastPositionLogits,
     type: floatType(first, pastNames[0]),
     numKeyValueHeads: numeric(first?.shape[1], fallbackHeads),
     headDim: numeric(first?.shape[3], fallbackHeadDim)
@@ -110,8 +114,8 @@ export class RunClock {
 const REWRITE_MAX_BYTES = 1.5 * 1024 ** 3
 
 /**
- * The decoder with each step's own keys/values as outputs (kv-outputs.ts), or undefined when the graph does not
- * have that shape, keeps weights in external data files, or is too large to copy in memory.
+ * The decoder with the load-time edits of decoder-rewrite.ts, or undefined when the graph allows neither, keeps
+ * weights in external data files, or is too large to copy in memory.
  */
 async function readRewrittenDecoder(path: string) {
   try {
@@ -119,7 +123,7 @@ async function readRewrittenDecoder(path: string) {
     const name = basename(path)
     const siblings = await readdir(dirname(path))
     if (siblings.some((file) => file !== name && file.startsWith(`${name}_data`))) return undefined
-    return rewriteKvOutputs(new Uint8Array(await readFile(path)))
+    return rewriteDecoder(new Uint8Array(await readFile(path)))
   } catch {
     return undefined
   }
@@ -148,6 +152,7 @@ export class ModelSessions {
     const loaded: Partial<Record<SessionName, LoadedSession>> = {}
     const providerFailures = new Map<ExecutionProvider, string>()
     let newKvOutputs: ReadonlyMap<string, string> | undefined
+    let lastPositionLogits = false
     try {
       // One at a time: loading the three graphs in parallel only raises peak memory.
       for (const name of ['vision_encoder', 'embed_tokens'] as const) {
@@ -159,6 +164,7 @@ export class ModelSessions {
         try {
           loaded.decoder_model_merged = await createSession({ bytes: rewrite.bytes, path: decoderPath }, runtime, providerFailures)
           newKvOutputs = rewrite.newKvOutputs
+          lastPositionLogits = rewrite.lastPositionLogits
         } catch {
           // The rewritten graph did not load: the file as it is still works, only slower.
         }
@@ -191,7 +197,7 @@ export class ModelSessions {
       }
     }
     const text = files.config.text
-    return new ModelSessions(vision, embed, decoder, info, cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, newKvOutputs), {
+    return new ModelSessions(vision, embed, decoder, info, cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, newKvOutputs, lastPositionLogits), {
       pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
       pixelMask: maskType === 'int64' ? 'int64' : 'bool',
       decoderEmbeds: floatType(decoderInputs.get('inputs_embeds'), 'inputs_embeds')

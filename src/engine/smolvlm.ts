@@ -25,8 +25,8 @@ export interface LoadOptions {
   readonly device?: Device
   readonly threads?: number
   /**
-   * Let the decoder return each step's own keys/values instead of the whole cache (kv-outputs.ts), where its graph
-   * allows. Default true; false keeps the graph exactly as shipped.
+   * Let the decoder return each step's own keys/values instead of the whole cache and only the last position's
+   * logits (decoder-rewrite.ts), where its graph allows. Default true; false keeps the graph exactly as shipped.
    */
   readonly rewriteDecoder?: boolean
 }
@@ -121,6 +121,8 @@ export interface ModelInfo {
   readonly config: Omit<ModelConfig, 'tokenizerJson' | 'tokenizerConfig' | 'chatTemplate'>
   /** 'appended': the decoder returns each step's keys/values and the engine keeps the cache; 'present': as shipped. */
   readonly kvCache: 'appended' | 'present'
+  /** Whether the decoder computes logits for the last position only (instead of the whole prompt). */
+  readonly lastPositionLogits: boolean
   readonly loadMs: number
 }
 
@@ -197,6 +199,7 @@ export class SmolVLM {
       provider: sessions.info[2].provider,
       config,
       kvCache: sessions.cache.newKvOutputs ? 'appended' : 'present',
+      lastPositionLogits: sessions.cache.lastPositionLogits,
       loadMs: performance.now() - start
     }
     return new SmolVLM(sessions, files.config, tokenizer, stop, info)

@@ -175,12 +175,14 @@ describe('loading', () => {
   it('keeps the decoder cache itself when the graph allows (each step returns only its own keys/values)', async () => {
     const model = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu' })
     expect(model.info.kvCache).toBe('appended')
+    expect(model.info.lastPositionLogits).toBe(true)
     await model.dispose()
   })
 
   it('generates the same ids with the decoder graph exactly as shipped', async () => {
     const model = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu', rewriteDecoder: false })
     expect(model.info.kvCache).toBe('present')
+    expect(model.info.lastPositionLogits).toBe(false)
     for (const name of ['describe-square', 'multi-turn', 'text-only', 'repetition-penalty']) {
       const c = reference.cases.find((r) => r.name === name)!
       const { done } = await collect(model.describe(requestFor(c)))

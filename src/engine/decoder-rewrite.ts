@@ -1,0 +1,258 @@
+import {
+  concatBytes,
+  encodeBytesField,
+  encodeStringField,
+  encodeVarint,
+  encodeVarintField,
+  fieldString,
+  readFields,
+  WIRE_LENGTH_DELIMITED
+} from './onnx-proto.ts'
+import type { Field } from './onnx-proto.ts'
+
+/**
+ * Two load-time edits of the decoder graph that change what it returns, never what it computes:
+ *
+ * 1. Each step's own keys/values as outputs. The shipped decoder returns the whole cache (`present.*` = past + this
+ *    step) every step, and onnxruntime-node copies every output into a fresh JavaScript ArrayBuffer: at 1,141 tokens
+ *    of context that is ~53 MB allocated and copied per token for SmolVLM-256M. Where `present.N.*` is a plain
+ *    Concat(past_key_values.N.*, new) along the sequence axis, the graph outputs `new` instead and the engine keeps the
+ *    cache (kv-cache.ts).
+ * 2. Logits of the last position only. Generation needs one row of logits, but the prefill computes (and copies out)
+ *    all of them: 1,141 × 49,280 floats = 225 MB, and ~20% of the prefill's arithmetic. A Slice of the last position
+ *    is inserted before the language-model head.
+ *
+ * Only the graph structure is touched (a minimal protobuf edit); weights are copied through byte for byte.
+ */
+
+// onnx.proto field numbers.
+const MODEL_OPSET_IMPORT = 8
+const MODEL_GRAPH = 7
+const OPSET_DOMAIN = 1
+const OPSET_VERSION = 2
+const GRAPH_NODE = 1
+const GRAPH_OUTPUT = 12
+const NODE_INPUT = 1
+const NODE_OUTPUT = 2
+const NODE_NAME = 3
+const NODE_OP_TYPE = 4
+const NODE_ATTRIBUTE = 5
+const NODE_DOMAIN = 7
+const ATTRIBUTE_NAME = 1
+const ATTRIBUTE_INT = 3
+const ATTRIBUTE_TENSOR = 5
+const ATTRIBUTE_TYPE = 20
+const ATTRIBUTE_TYPE_TENSOR = 4
+const TENSOR_DIMS = 1
+const TENSOR_DATA_TYPE = 2
+const TENSOR_RAW_DATA = 9
+const TENSOR_INT64 = 7
+const VALUE_INFO_NAME = 1
+const VALUE_INFO_TYPE = 2
+const TYPE_TENSOR = 1
+const TENSOR_ELEM_TYPE = 1
+
+export interface DecoderRewrite {
+  readonly bytes: Uint8Array
+  /** Set when edit 1 applied: the rewritten graph's output name → the past_key_values.* input it extends. */
+  readonly newKvOutputs?: ReadonlyMap<string, string>
+  /** Whether edit 2 applied: `logits` is [batch, 1, vocab]. */
+  readonly lastPositionLogits: boolean
+}
+
+interface NodeInfo {
+  readonly field: Field
+  readonly opType: string
+  readonly domain: string
+  readonly inputs: string[]
+  readonly outputs: string[]
+}
+
+function subFields(bytes: Uint8Array, message: Field): Field[] {
+  return readFields(bytes, message.valueStart, message.valueStart + message.value)
+}
+
+function stringsOf(bytes: Uint8Array, message: Field, number: number): string[] {
+  return subFields(bytes, message)
+    .filter((f) => f.number === number)
+    .map((f) => fieldString(bytes, f))
+}
+
+function nodeInfo(bytes: Uint8Array, field: Field): NodeInfo {
+  const fields = subFields(bytes, field)
+  const text = (number: number) => {
+    const found = fields.find((f) => f.number === number)
+    return found ? fieldString(bytes, found) : ''
+  }
+  return {
+    field,
+    opType: text(NODE_OP_TYPE),
+    domain: text(NODE_DOMAIN),
+    inputs: stringsOf(bytes, field, NODE_INPUT),
+    outputs: stringsOf(bytes, field, NODE_OUTPUT)
+  }
+}
+
+/** Concat's axis attribute (sign-extended from its varint). */
+function concatAxis(bytes: Uint8Array, node: Field): number | undefined {
+  for (const attribute of subFields(bytes, node).filter((f) => f.number === NODE_ATTRIBUTE)) {
+    const fields = subFields(bytes, attribute)
+    const name = fields.find((f) => f.number === ATTRIBUTE_NAME)
+    const value = fields.find((f) => f.number === ATTRIBUTE_INT)
+    if (name && fieldString(bytes, name) === 'axis' && value) {
+      return value.value >= 2 ** 63 ? value.value - 2 ** 64 : value.value
+    }
+  }
+  return undefined
+}
+
+/** A graph output declared with its element type only (its shape no longer holds after the edit). */
+function shapelessOutput(bytes: Uint8Array, valueInfo: Field, name: string): Uint8Array | undefined {
+  const type = subFields(bytes, valueInfo).find((f) => f.number === VALUE_INFO_TYPE)
+  const tensor = type && subFields(bytes, type).find((f) => f.number === TYPE_TENSOR)
+  const elem = tensor && subFields(bytes, tensor).find((f) => f.number === TENSOR_ELEM_TYPE)?.value
+  if (elem === undefined) return undefined
+  const tensorType = encodeBytesField(TYPE_TENSOR, encodeVarintField(TENSOR_ELEM_TYPE, elem))
+  return encodeBytesField(
+    GRAPH_OUTPUT,
+    concatBytes([encodeStringField(VALUE_INFO_NAME, name), encodeBytesField(VALUE_INFO_TYPE, tensorType)])
+  )
+}
+
+/** present.* output → the step's own keys/values feeding its Concat, when every present output has that shape. */
+function kvReplacements(bytes: Uint8Array, nodes: readonly NodeInfo[], outputNames: readonly string[]) {
+  const replacement = new Map<string, string>()
+  for (const node of nodes) {
+    if (node.opType !== 'Concat' || node.domain !== '') continue
+    const present = /^present\.(\d+)\.(key|value)$/.exec(node.outputs[0] ?? '')
+    if (!present || node.inputs.length !== 2 || node.inputs[0] !== `past_key_values.${present[1]}.${present[2]}`) continue
+    const axis = concatAxis(bytes, node.field)
+    if (axis === 2 || axis === -2) replacement.set(node.outputs[0], node.inputs[1])
+  }
+  const presents = outputNames.filter((name) => name.startsWith('present.'))
+  return presents.length > 0 && presents.every((name) => replacement.has(name)) ? replacement : undefined
+}
+
+const PASS_THROUGH = new Set(['Cast', 'Identity'])
+const HEAD_OPS = new Set(['MatMul', 'MatMulNBits', 'MatMulBnb4', 'Gemm', 'FusedMatMul', 'MatMulInteger', 'DynamicQuantizeMatMul'])
+
+/** The node computing the logits from the final hidden states (through casts), if it is a plain matrix product. */
+function languageModelHead(nodes: readonly NodeInfo[]): NodeInfo | undefined {
+  const producer = new Map<string, NodeInfo>()
+  for (const node of nodes) for (const output of node.outputs) producer.set(output, node)
+  let node = producer.get('logits')
+  while (node && PASS_THROUGH.has(node.opType)) node = producer.get(node.inputs[0])
+  return node && HEAD_OPS.has(node.opType) ? node : undefined
+}
+
+function int64Constant(name: string, values: readonly bigint[]): Uint8Array {
+  const raw = new Uint8Array(values.length * 8)
+  const view = new DataView(raw.buffer)
+  values.forEach((v, i) => view.setBigInt64(i * 8, v, true))
+  const tensor = concatBytes([
+    encodeVarintField(TENSOR_DIMS, values.length),
+    encodeVarintField(TENSOR_DATA_TYPE, TENSOR_INT64),
+    encodeBytesField(TENSOR_RAW_DATA, raw)
+  ])
+  const attribute = concatBytes([
+    encodeStringField(ATTRIBUTE_NAME, 'value'),
+    encodeBytesField(ATTRIBUTE_TENSOR, tensor),
+    encodeVarintField(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_TENSOR)
+  ])
+  const node = concatBytes([
+    encodeStringField(NODE_OUTPUT, name),
+    encodeStringField(NODE_NAME, name),
+    encodeStringField(NODE_OP_TYPE, 'Constant'),
+    encodeBytesField(NODE_ATTRIBUTE, attribute)
+  ])
+  return encodeBytesField(GRAPH_NODE, node)
+}
+
+/** Slice(hidden, [-1], [INT64_MAX], [1]) → last, then the head node reading `last` instead of `hidden`. */
+function slicedHead(bytes: Uint8Array, head: NodeInfo): Uint8Array[] {
+  const prefix = 'smolvlm_last_position'
+  const last = `${prefix}/hidden`
+  const slice = concatBytes([
+    ...[head.inputs[0], `${prefix}/starts`, `${prefix}/ends`, `${prefix}/axes`].map((n) => encodeStringField(NODE_INPUT, n)),
+    encodeStringField(NODE_OUTPUT, last),
+    encodeStringField(NODE_NAME, `${prefix}/Slice`),
+    encodeStringField(NODE_OP_TYPE, 'Slice')
+  ])
+  let replaced = false
+  const headFields = subFields(bytes, head.field).map((f) => {
+    if (f.number === NODE_INPUT && !replaced) {
+      replaced = true
+      return encodeStringField(NODE_INPUT, last)
+    }
+    return bytes.subarray(f.start, f.end)
+  })
+  return [
+    int64Constant(`${prefix}/starts`, [-1n]),
+    int64Constant(`${prefix}/ends`, [2n ** 63n - 1n]),
+    int64Constant(`${prefix}/axes`, [1n]),
+    encodeBytesField(GRAPH_NODE, slice),
+    encodeBytesField(GRAPH_NODE, concatBytes(headFields))
+  ]
+}
+
+function defaultOpset(bytes: Uint8Array, modelFields: readonly Field[]): number {
+  for (const field of modelFields.filter((f) => f.number === MODEL_OPSET_IMPORT)) {
+    const fields = subFields(bytes, field)
+    const domain = fields.find((f) => f.number === OPSET_DOMAIN)
+    if (domain && fieldString(bytes, domain) !== '' && fieldString(bytes, domain) !== 'ai.onnx') continue
+    return fields.find((f) => f.number === OPSET_VERSION)?.value ?? 0
+  }
+  return 0
+}
+
+/** Applies whichever edits the graph allows; undefined when neither does. */
+export function rewriteDecoder(model: Uint8Array): DecoderRewrite | undefined {
+  const modelFields = readFields(model)
+  const graph = modelFields.find((f) => f.number === MODEL_GRAPH && f.wireType === WIRE_LENGTH_DELIMITED)
+  if (!graph) return undefined
+  const graphFields = subFields(model, graph)
+  const nodes = graphFields.filter((f) => f.number === GRAPH_NODE).map((f) => nodeInfo(model, f))
+  const outputFields = graphFields.filter((f) => f.number === GRAPH_OUTPUT)
+  const outputNames = outputFields.map((f) => stringsOf(model, f, VALUE_INFO_NAME)[0] ?? '')
+
+  const kv = kvReplacements(model, nodes, outputNames)
+  // Slice with its bounds as inputs exists from opset 10.
+  const head = defaultOpset(model, modelFields) >= 10 ? languageModelHead(nodes) : undefined
+  if (!kv && !head) return undefined
+
+  const newKvOutputs = new Map<string, string>()
+  const graphParts: Uint8Array[] = []
+  for (const field of graphFields) {
+    if (head && field === head.field) {
+      graphParts.push(...slicedHead(model, head))
+      continue
+    }
+    if (field.number === GRAPH_OUTPUT) {
+      const name = stringsOf(model, field, VALUE_INFO_NAME)[0] ?? ''
+      const newName = kv?.get(name)
+      const edited = newName
+        ? shapelessOutput(model, field, newName)
+        : head && name === 'logits'
+          ? shapelessOutput(model, field, name)
+          : undefined
+      if (newName && edited) newKvOutputs.set(newName, name.replace(/^present\./, 'past_key_values.'))
+      if (newName && !edited) return undefined
+      graphParts.push(edited ?? model.subarray(field.start, field.end))
+      continue
+    }
+    graphParts.push(model.subarray(field.start, field.end))
+  }
+
+  const graphLength = graphParts.reduce((sum, part) => sum + part.length, 0)
+  const graphHeader = Uint8Array.from([...encodeVarint(MODEL_GRAPH * 8 + WIRE_LENGTH_DELIMITED), ...encodeVarint(graphLength)])
+  const parts: Uint8Array[] = []
+  for (const field of modelFields) {
+    if (field === graph) parts.push(graphHeader, ...graphParts)
+    else parts.push(model.subarray(field.start, field.end))
+  }
+  return {
+    bytes: concatBytes(parts),
+    newKvOutputs: kv ? newKvOutputs : undefined,
+    lastPositionLogits: head !== undefined
+  }
+}

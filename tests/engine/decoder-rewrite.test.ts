@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs'
+import * as ort from 'onnxruntime-node'
+import { describe, expect, it } from 'vitest'
+import { rewriteDecoder } from '../../src/engine/decoder-rewrite.ts'
+import { modelDir } from '../support/reference.ts'
+
+const decoderBytes = (variant = '') =>
+  new Uint8Array(readFileSync(`${modelDir('tiny-gqa')}/onnx/decoder_model_merged${variant}.onnx`))
+
+describe('rewriteDecoder', () => {
+  it("outputs each layer's new keys/values in place of the whole cache", async () => {
+    const rewrite = rewriteDecoder(decoderBytes())!
+    expect([...rewrite.newKvOutputs!.values()].sort()).toEqual(
+      ['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value']
+    )
+    const session = await ort.InferenceSession.create(rewrite.bytes)
+    expect(session.outputNames.filter((n) => n.startsWith('present.'))).toEqual([])
+    expect(session.outputNames).toEqual(['logits', ...rewrite.newKvOutputs!.keys()])
+  })
+
+  it('returns the same logits and new keys/values as the shipped graph, for the last position only', async () => {
+    const shipped = await ort.InferenceSession.create(decoderBytes())
+    const rewrite = rewriteDecoder(decoderBytes())!
+    const edited = await ort.InferenceSession.create(rewrite.bytes)
+    const length = 5
+    const feeds: Record<string, ort.Tensor> = {
+      inputs_embeds: new ort.Tensor('float32', Float32Array.from({ length: length * 8 }, (_, i) => Math.sin(i)), [1, length, 8]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length }, (_, i) => BigInt(i)), [1, length])
+    }
+    for (const name of shipped.inputNames.filter((n) => n.startsWith('past_'))) {
+      feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, 2, 0, 8])
+    }
+    const before = await shipped.run(feeds)
+    const after = await edited.run(feeds)
+    const vocab = before['logits'].dims[2]
+    expect(after['logits'].dims).toEqual([1, 1, vocab])
+    expect(Array.from(after['logits'].data as Float32Array)).toEqual(
+      Array.from((before['logits'].data as Float32Array).subarray((length - 1) * vocab))
+    )
+    for (const [output, past] of rewrite.newKvOutputs!) {
+      // With an empty past, present is exactly the new keys/values.
+      expect(Array.from(after[output].data as Float32Array)).toEqual(
+        Array.from(before[past.replace('past_key_values.', 'present.')].data as Float32Array)
+      )
+    }
+  })
+
+  it('applies to the float16 and 4-bit decoders too', () => {
+    for (const variant of ['_fp16', '_q4', '_q4f16']) {
+      const rewrite = rewriteDecoder(decoderBytes(variant))
+      expect(rewrite?.newKvOutputs?.size).toBe(4)
+      expect(rewrite?.lastPositionLogits).toBe(true)
+    }
+  })
+
+  it('leaves a graph without a decoder cache alone', () => {
+    const vision = new Uint8Array(readFileSync(`${modelDir('tiny-gqa')}/onnx/vision_encoder.onnx`))
+    expect(rewriteDecoder(vision)).toBeUndefined()
+  })
+})
