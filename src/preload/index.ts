@@ -8,6 +8,7 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import type { IpcRendererEvent } from 'electron'
 import type { DescribeJob, SmolvlmApi, Unsubscribe } from '../shared/api.ts'
+import { createApi } from '../shared/api-surface.ts'
 import type {
   ApiMethod,
   ApiPayload,
@@ -150,48 +151,12 @@ async function addFiles(files: readonly File[]): Promise<Awaited<ReturnType<Smol
   return refs
 }
 
-const api: SmolvlmApi = {
-  version: 1,
-  images: {
-    add: addFiles,
-    open: (options) => call('images.open', { folders: options?.folders ?? false }),
-    fromBytes: (name, bytes) => call('images.fromBytes', { name, bytes: new Uint8Array(bytes) }),
-    thumbnail: (id) => call('images.thumbnail', { id }),
-    onAdded: (callback) => subscribe('images-added', callback)
-  },
-  describe,
-  model: {
-    status: () => call('model.status', {}),
-    load: () => call('model.load', {}),
-    unload: () => call('model.unload', {}),
-    onStatus: (callback) => subscribe('model-status', callback)
-  },
-  store: {
-    catalog: () => call('store.catalog', {}),
-    installed: () => call('store.installed', {}),
-    pull: (ref, variant) => call('store.pull', variant === undefined ? { ref } : { ref, variant }),
-    pause: (ref) => call('store.pause', { ref }),
-    cancel: (ref) => call('store.cancel', { ref }),
-    verify: (ref) => call('store.verify', { ref }),
-    remove: (ref) => call('store.remove', { ref }),
-    importFolder: (mode) => call('store.importFolder', mode === undefined ? {} : { mode }),
-    diskUsage: () => call('store.diskUsage', {}),
-    onProgress: (callback) => subscribe('store-progress', callback)
-  },
-  settings: {
-    get: () => call('settings.get', {}),
-    update: (patch) => call('settings.update', patch),
-    onChange: (callback) => subscribe('settings', callback)
-  },
-  results: {
-    writeSidecars: (items, policy, triggerWord) =>
-      call('results.writeSidecars', {
-        items: [...items],
-        policy,
-        ...(triggerWord === undefined ? {} : { triggerWord })
-      }),
-    export: (format, rows) => call('results.export', { format, rows: [...rows] })
-  }
-}
+const api: SmolvlmApi = createApi({
+  call,
+  subscribe,
+  addFiles,
+  fromBytes: (name, bytes) => call('images.fromBytes', { name, bytes: new Uint8Array(bytes) }),
+  describe
+})
 
 contextBridge.exposeInMainWorld('smolvlm', api)

@@ -16,7 +16,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
-import ts from 'typescript'
+import { build } from 'esbuild'
 import { AppHost, resolveFromStore } from '../../src/host/app-host.ts'
 import type { HostDialogs } from '../../src/host/app-host.ts'
 import { nodeWorkerLauncher, sourceWorkerEntry } from '../../src/host/node-launcher.ts'
@@ -95,19 +95,20 @@ const CONTENT_TYPES: Record<string, string> = {
 
 let clientCache: string | undefined
 
-/** The browser client, transpiled from TypeScript (type-only imports vanish; no bundler needed). */
+/** The browser client, bundled (with the shared API surface) into one classic script. */
 export async function bridgeClientScript(): Promise<string> {
   if (clientCache) return clientCache
-  const source = await readFile(CLIENT_SOURCE, 'utf8')
-  const output = ts.transpileModule(source, {
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      verbatimModuleSyntax: false
-    },
-    fileName: 'bridge-client.ts'
-  }).outputText
-  clientCache = output.replace(/^export \{\};?\s*$/m, '')
+  const result = await build({
+    entryPoints: [CLIENT_SOURCE],
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent'
+  })
+  const output = result.outputFiles[0].text
+  clientCache = output
   return clientCache
 }
 

@@ -46,6 +46,8 @@ describe('describing images in the window', () => {
         if (text !== '' && (last?.card !== card || last.text !== text)) seen.push({ card, text })
       }).observe(document.body, { subtree: true, childList: true, characterData: true })
     })
+    // The tiny model writes 24 tokens in a few frames; a longer caption makes the streaming observable on any machine.
+    await app.bridge.host.settings.update({ maxNewTokens: 160 })
     await dropFiles(page, [
       fixtureImage('square.png'),
       fixtureImage('bad/truncated.png'),
@@ -59,6 +61,7 @@ describe('describing images in the window', () => {
     await waitForStatus(page, 'square.png', 'done')
     await waitForStatus(page, 'tiny.png', 'done')
     await waitForStatus(page, 'truncated.png', 'error')
+    await app.bridge.host.settings.update({ maxNewTokens: 24 })
 
     const history = await page.evaluate(
       () => (window as unknown as { captionHistory: { card: string; text: string }[] }).captionHistory

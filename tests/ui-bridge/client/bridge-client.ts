@@ -2,11 +2,14 @@
  * `window.smolvlm` for the browser test bridge: the SmolvlmApi over HTTP (one POST per call) and Server-Sent
  * Events (job events, model status, store progress, settings, images added). Served by tests/ui-bridge/bridge.ts
  * as /__smolvlm/client.js (a classic script, injected before the page's own module script) and usable with
- * Playwright's page.addInitScript. It has no runtime imports: the types below vanish when it is transpiled.
+ * Playwright's page.addInitScript. bridge.ts bundles it with the shared API surface (src/shared/api-surface.ts),
+ * the same mapping of methods to requests as the Electron preload uses.
  *
  * As in Electron, the page never names a path: dropped Files are uploaded as bytes and granted as temp files.
  */
 import type { DescribeJob, SmolvlmApi, Unsubscribe } from '../../../src/shared/api.ts'
+import { createApi } from '../../../src/shared/api-surface.ts'
+import type { ApiTransport } from '../../../src/shared/api-surface.ts'
 import type {
   ApiMethod,
   ApiResult,
@@ -128,53 +131,17 @@ import type {
     return job
   }
 
-  const api: SmolvlmApi = {
-    version: 1,
-    images: {
-      async add(files) {
-        const refs = []
-        for (const file of files) refs.push(await upload(file.name || 'dropped image', file))
-        return refs
-      },
-      open: (options) => call('images.open', { folders: options?.folders ?? false }),
-      fromBytes: (name, bytes) => upload(name, bytes),
-      thumbnail: (id) => call('images.thumbnail', { id }),
-      onAdded: (callback) => subscribe('images-added', callback)
+  const api: SmolvlmApi = createApi({
+    call: call as ApiTransport['call'],
+    subscribe: subscribe as ApiTransport['subscribe'],
+    async addFiles(files) {
+      const refs = []
+      for (const file of files) refs.push(await upload(file.name || 'dropped image', file))
+      return refs
     },
-    describe,
-    model: {
-      status: () => call('model.status', {}),
-      load: () => call('model.load', {}),
-      unload: () => call('model.unload', {}),
-      onStatus: (callback) => subscribe('model-status', callback)
-    },
-    store: {
-      catalog: () => call('store.catalog', {}),
-      installed: () => call('store.installed', {}),
-      pull: (ref, variant) => call('store.pull', variant === undefined ? { ref } : { ref, variant }),
-      pause: (ref) => call('store.pause', { ref }),
-      cancel: (ref) => call('store.cancel', { ref }),
-      verify: (ref) => call('store.verify', { ref }),
-      remove: (ref) => call('store.remove', { ref }),
-      importFolder: (mode) => call('store.importFolder', mode === undefined ? {} : { mode }),
-      diskUsage: () => call('store.diskUsage', {}),
-      onProgress: (callback) => subscribe('store-progress', callback)
-    },
-    settings: {
-      get: () => call('settings.get', {}),
-      update: (patch) => call('settings.update', patch),
-      onChange: (callback) => subscribe('settings', callback)
-    },
-    results: {
-      writeSidecars: (items, policy, triggerWord) =>
-        call('results.writeSidecars', {
-          items,
-          policy,
-          ...(triggerWord === undefined ? {} : { triggerWord })
-        }),
-      export: (format, rows) => call('results.export', { format, rows })
-    }
-  }
+    fromBytes: (name, bytes) => upload(name, bytes),
+    describe
+  })
 
   Object.defineProperty(window, 'smolvlm', { value: Object.freeze(api), enumerable: true })
 })()
