@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SmolVLM } from '../../src/engine/smolvlm.ts'
+import { collect } from '../support/collect.ts'
 import { imagePath, loadReference, modelDir } from '../support/reference.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -59,6 +61,20 @@ describe('smolvlm caption', () => {
     const failures = stderr.split('\n').filter((line) => line.includes('not-an-image.jpg'))
     expect(failures).toHaveLength(1)
     expect(JSON.parse(stdout.trim()).tokenIds).toEqual(wide.generated_ids)
+  })
+
+  it('puts every image in one prompt with --together', async () => {
+    const images = [imagePath('images/wide.png'), imagePath('images/tall.png')]
+    const { code, stdout } = await smolvlm(['caption', ...model, '--json', '--together', ...images])
+    expect(code).toBe(0)
+    const engine = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu' })
+    const expected = await collect(engine.describe({ images, maxNewTokens: 24 }))
+    await engine.dispose()
+    const result = JSON.parse(stdout.trim())
+    expect(result.images).toEqual(images)
+    expect(result.tiles).toBe(9 + 9)
+    expect(result.inputTokens).toBe(expected.done.stats.inputTokens)
+    expect(result.tokenIds).toEqual(expected.done.tokenIds)
   })
 
   it('dumps the model inputs and reproduces the run from them', async () => {
