@@ -1,5 +1,6 @@
-import { fork } from 'node:child_process'
+import { fork, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,12 +9,16 @@ import { writeBenchImage } from './images.ts'
 import type { BenchCase, RunMetrics, RunnerReply, RunnerRequest } from './protocol.ts'
 
 /**
- * `npm run bench -- --model <dir> [--variant v] [--runs n] [--vs-transformersjs] [--json]`
+ * `npm run bench -- [--model <dir>] [--variant v] [--runs n] [--cases 512x512,...] [--vs-transformersjs] [--json]`
+ * Without --model it uses (and if needed builds, with Python) a random-weight model of the real 256M size.
  *
  * Each implementation runs in its own process (so peak RSS is its own), loads the model once, and the orchestrator
  * alternates them case by case and run by run. Figures are medians of the runs after one warm-up run.
  */
 const HERE = fileURLToPath(new URL('.', import.meta.url))
+const ROOT = resolve(HERE, '../..')
+/** The default model: random weights with the real SmolVLM-256M dimensions, built on demand (never committed). */
+const RANDOM_256M = join(ROOT, '.cache/models/random-256m')
 const PROMPT = 'Can you describe this image?'
 
 type Implementation = 'ours' | 'transformersjs'
@@ -102,15 +107,19 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false }
     }
   })
-  if (!values.model) {
-    process.stderr.write('usage: npm run bench -- --model <dir> [--variant v] [--runs n] [--vs-transformersjs] [--json]\n')
-    process.exit(2)
+  const log = (text: string) => process.stderr.write(`bench: ${text}\n`)
+  const modelDir = values.model ? resolve(values.model) : RANDOM_256M
+  if (!values.model && !existsSync(join(modelDir, 'onnx/decoder_model_merged.onnx'))) {
+    log(`building the random-weight 256M model into ${modelDir} (Python, a few minutes, ~1.6 GB)`)
+    const build = spawnSync('bash', [join(ROOT, 'scripts/fixtures/run.sh'), '--full-size', modelDir], { stdio: 'inherit' })
+    if (build.status !== 0) {
+      log('could not build it; pass --model <dir> with a SmolVLM model folder instead')
+      process.exit(2)
+    }
   }
-  const modelDir = resolve(values.model)
   const runs = Number(values.runs)
   const newTokens = Number(values.tokens)
   const threads = values.threads ? Number(values.threads) : undefined
-  const log = (text: string) => process.stderr.write(`bench: ${text}\n`)
 
   const imageDir = join(tmpdir(), 'smolvlm-bench-images')
   const sizes: [string, number, number, boolean][] = [
