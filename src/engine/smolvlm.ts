@@ -196,7 +196,7 @@ export class SmolVLM {
     const info: ModelInfo = {
       dir,
       sessions: sessions.info,
-      provider: sessions.info[2].provider,
+      provider: sessions.info.find((s) => s.session === 'decoder_model_merged')?.provider ?? 'cpu',
       config,
       kvCache: sessions.cache.newKvOutputs ? 'appended' : 'present',
       lastPositionLogits: sessions.cache.lastPositionLogits,
