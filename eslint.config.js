@@ -24,7 +24,10 @@ export default tseslint.config(
     // The engine is a plain Node library: usable from the worker, the CLI and tests alike.
     files: ['src/engine/**/*.ts', 'src/worker/**/*.ts', 'src/cli/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src/main and src/preload may import electron.' }] }]
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Only src/main and src/preload may import electron.' }] }
+      ]
     }
   }
 )

@@ -25,6 +25,8 @@ export async function writeBenchImage(dir: string, width: number, height: number
       data[i + 2] = Math.max(0, Math.min(255, 200 - 150 * u * v + ring / 2 + n))
     }
   }
-  await sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(path)
+  await sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(path)
   return path
 }

@@ -35,7 +35,8 @@ class Runner {
     })
     this.child.on('message', (reply: RunnerReply) => this.pending?.(reply))
     this.child.on('exit', (code) => {
-      if (code !== 0 && this.pending) this.pending({ type: 'error', message: `${implementation} runner exited (${code})` })
+      if (code !== 0 && this.pending)
+        this.pending({ type: 'error', message: `${implementation} runner exited (${code})` })
     })
   }
 
@@ -111,7 +112,9 @@ async function main(): Promise<void> {
   const modelDir = values.model ? resolve(values.model) : RANDOM_256M
   if (!values.model && !existsSync(join(modelDir, 'onnx/decoder_model_merged.onnx'))) {
     log(`building the random-weight 256M model into ${modelDir} (Python, a few minutes, ~1.6 GB)`)
-    const build = spawnSync('bash', [join(ROOT, 'scripts/fixtures/run.sh'), '--full-size', modelDir], { stdio: 'inherit' })
+    const build = spawnSync('bash', [join(ROOT, 'scripts/fixtures/run.sh'), '--full-size', modelDir], {
+      stdio: 'inherit'
+    })
     if (build.status !== 0) {
       log('could not build it; pass --model <dir> with a SmolVLM model folder instead')
       process.exit(2)
@@ -135,13 +138,18 @@ async function main(): Promise<void> {
     cases.push({ name, image: await writeBenchImage(imageDir, width, height), width, height, split })
   }
 
-  const implementations: Implementation[] = values['vs-transformersjs'] ? ['ours', 'transformersjs'] : ['ours']
+  const implementations: Implementation[] = values['vs-transformersjs']
+    ? ['ours', 'transformersjs']
+    : ['ours']
   const runners = new Map<Implementation, Runner>()
   const loadMs = new Map<Implementation, number>()
   for (const implementation of implementations) {
     const runner = new Runner(implementation)
     const reply = await runner.request({ type: 'init', modelDir, variant: values.variant, threads })
-    if (reply.type !== 'ready') throw new Error(`${implementation} failed to load: ${reply.type === 'error' ? reply.message : reply.type}`)
+    if (reply.type !== 'ready')
+      throw new Error(
+        `${implementation} failed to load: ${reply.type === 'error' ? reply.message : reply.type}`
+      )
     log(`${implementation} loaded in ${reply.loadMs.toFixed(0)} ms on ${reply.provider}`)
     runners.set(implementation, runner)
     loadMs.set(implementation, reply.loadMs)
@@ -201,7 +209,21 @@ async function main(): Promise<void> {
 function printTable(cases: Record<string, unknown>[]): void {
   const f = (n: unknown, digits = 0) => (typeof n === 'number' ? n.toFixed(digits) : '-')
   const rows: string[][] = [
-    ['image', 'tiles', 'tokens', 'impl', 'load ms', 'prep ms', 'vision ms', 'prefill ms', 'TTFT ms', 'tok/s', 'total ms', 'ORT ms', 'peak MB']
+    [
+      'image',
+      'tiles',
+      'tokens',
+      'impl',
+      'load ms',
+      'prep ms',
+      'vision ms',
+      'prefill ms',
+      'TTFT ms',
+      'tok/s',
+      'total ms',
+      'ORT ms',
+      'peak MB'
+    ]
   ]
   for (const c of cases) {
     for (const impl of ['ours', 'transformersjs'] as const) {

@@ -34,11 +34,16 @@ for (const name of ['tiny-gqa', 'tiny-mha']) {
     })
     const all = Array.from((output as { data: BigInt64Array }).data, Number)
     const tjsIds = all.slice(inputs.input_ids.dims[1])
-    const same = (ids: readonly number[]) => ids.length === c.generated_ids.length && ids.every((id, i) => id === c.generated_ids[i])
+    const same = (ids: readonly number[]) =>
+      ids.length === c.generated_ids.length && ids.every((id, i) => id === c.generated_ids[i])
     if (same(ourIds)) oursExact++
     if (same(tjsIds)) tjsExact++
-    console.log(`${name}/${c.name}: ours ${same(ourIds) ? 'exact' : 'DIFFERS'}, transformers.js ${same(tjsIds) ? 'exact' : 'differs'}`)
+    console.log(
+      `${name}/${c.name}: ours ${same(ourIds) ? 'exact' : 'DIFFERS'}, transformers.js ${same(tjsIds) ? 'exact' : 'differs'}`
+    )
   }
-  console.log(`${name}: ours ${oursExact}/${reference.cases.length}, transformers.js ${tjsExact}/${reference.cases.length}`)
+  console.log(
+    `${name}: ours ${oursExact}/${reference.cases.length}, transformers.js ${tjsExact}/${reference.cases.length}`
+  )
   await ours.dispose()
 }

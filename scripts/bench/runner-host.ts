@@ -13,7 +13,10 @@ export function serveRunner(handlers: {
         if (message.type === 'init') reply({ type: 'ready', ...(await handlers.init(message)) })
         if (message.type === 'run') reply({ type: 'result', metrics: await handlers.run(message) })
       } catch (error) {
-        reply({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+        reply({
+          type: 'error',
+          message: error instanceof Error ? (error.stack ?? error.message) : String(error)
+        })
       }
     })()
   })

@@ -1,10 +1,4 @@
-import {
-  AutoModelForVision2Seq,
-  AutoProcessor,
-  BaseStreamer,
-  env,
-  RawImage
-} from '@huggingface/transformers'
+import { AutoModelForVision2Seq, AutoProcessor, BaseStreamer, env, RawImage } from '@huggingface/transformers'
 import type { PreTrainedModel, Processor } from '@huggingface/transformers'
 import { peakRssMb, rssMb } from './memory.ts'
 import { parseVariantChoice } from './variant-choice.ts'
@@ -40,8 +34,9 @@ class FirstTokenClock extends BaseStreamer {
 }
 
 function timeSessions(target: PreTrainedModel): void {
-  const sessions = (target as unknown as { sessions: Record<string, { run: (...args: unknown[]) => Promise<unknown> }> })
-    .sessions
+  const sessions = (
+    target as unknown as { sessions: Record<string, { run: (...args: unknown[]) => Promise<unknown> }> }
+  ).sessions
   for (const [name, session] of Object.entries(sessions)) {
     const run = session.run.bind(session)
     session.run = async (...args: unknown[]) => {
@@ -66,7 +61,10 @@ serveRunner({
       typeof choice === 'string'
         ? name(choice)
         : Object.fromEntries(
-            (['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const).map((s) => [s, name(choice[s] ?? 'fp32')])
+            (['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const).map((s) => [
+              s,
+              name(choice[s] ?? 'fp32')
+            ])
           )
     model = await AutoModelForVision2Seq.from_pretrained(modelDir, { dtype: dtype as 'fp32', device: 'cpu' })
     timeSessions(model)

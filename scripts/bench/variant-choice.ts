@@ -14,7 +14,9 @@ export function parseVariantChoice(text: string): VariantChoice {
   for (const part of text.split(',')) {
     const [session, variant] = part.split('=')
     if (!(SESSION_NAMES as readonly string[]).includes(session) || !isVariant(variant)) {
-      throw new Error(`bad per-session variant "${part}" (session=variant, sessions: ${SESSION_NAMES.join(', ')})`)
+      throw new Error(
+        `bad per-session variant "${part}" (session=variant, sessions: ${SESSION_NAMES.join(', ')})`
+      )
     }
     choice[session as SessionName] = variant
   }

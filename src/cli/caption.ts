@@ -47,7 +47,11 @@ interface CaptionArgs {
   readonly request: Omit<DescribeRequest, 'images'>
 }
 
-function numberOption(value: string | undefined, name: string, check: (n: number) => boolean): number | undefined {
+function numberOption(
+  value: string | undefined,
+  name: string,
+  check: (n: number) => boolean
+): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
   if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} ${value} is not valid.`)
@@ -92,7 +96,8 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     throw new UsageError(`Unknown variant "${values.variant}".`)
   }
   if (!isDevice(values.device)) throw new UsageError(`Unknown device "${values.device}".`)
-  if (!values.inputs && positionals.length === 0) throw new UsageError('Give at least one image (or --inputs <file>).')
+  if (!values.inputs && positionals.length === 0)
+    throw new UsageError('Give at least one image (or --inputs <file>).')
   if (values.greedy && values.temperature !== undefined) {
     throw new UsageError('--greedy and --temperature exclude each other.')
   }
@@ -120,7 +125,11 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     images: positionals,
     request: {
       prompt: values.prompt,
-      maxNewTokens: numberOption(values['max-new-tokens'], 'max-new-tokens', (n) => Number.isInteger(n) && n >= 1),
+      maxNewTokens: numberOption(
+        values['max-new-tokens'],
+        'max-new-tokens',
+        (n) => Number.isInteger(n) && n >= 1
+      ),
       sampling,
       repetitionPenalty: numberOption(values['repetition-penalty'], 'repetition-penalty', (n) => n > 0),
       doImageSplitting: values['no-split'] ? false : undefined,
@@ -170,7 +179,11 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
       io.err(`smolvlm: ${attempt.provider} unavailable (${attempt.error}); using ${session.provider}\n`)
     }
   }
-  const jobs: (readonly string[])[] = args.inputs ? [[]] : args.together ? [args.images] : args.images.map((i) => [i])
+  const jobs: (readonly string[])[] = args.inputs
+    ? [[]]
+    : args.together
+      ? [args.images]
+      : args.images.map((i) => [i])
   if (args.dumpInputs && jobs.length > 1) {
     io.err('smolvlm: --dump-inputs writes one job; use it with one image or --together\n')
     return 2
@@ -222,7 +235,8 @@ async function runJob(
   for await (const event of events) {
     // The header waits for `started`, so an image that fails to decode leaves no orphan line on stdout.
     if (event.type === 'started' && !args.json && images.length > 0) io.out(`${images.join(', ')}:\n`)
-    else if (event.type === 'progress' && args.verbose) io.err(`smolvlm: ${event.stage} ${event.ms.toFixed(0)} ms\n`)
+    else if (event.type === 'progress' && args.verbose)
+      io.err(`smolvlm: ${event.stage} ${event.ms.toFixed(0)} ms\n`)
     else if (event.type === 'token' && !args.json) io.out(event.text)
     else if (event.type === 'done') {
       if (!args.json) {

@@ -39,7 +39,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`smolvlm: ${error.message}\n`)
       process.exitCode = 2
     } else {
-      process.stderr.write(`smolvlm: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.stderr.write(
+        `smolvlm: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
+      )
       process.exitCode = 70
     }
   }

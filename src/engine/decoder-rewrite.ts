@@ -125,7 +125,12 @@ function kvReplacements(bytes: Uint8Array, nodes: readonly NodeInfo[], outputNam
   for (const node of nodes) {
     if (node.opType !== 'Concat' || node.domain !== '') continue
     const present = /^present\.(\d+)\.(key|value)$/.exec(node.outputs[0] ?? '')
-    if (!present || node.inputs.length !== 2 || node.inputs[0] !== `past_key_values.${present[1]}.${present[2]}`) continue
+    if (
+      !present ||
+      node.inputs.length !== 2 ||
+      node.inputs[0] !== `past_key_values.${present[1]}.${present[2]}`
+    )
+      continue
     const axis = concatAxis(bytes, node.field)
     if (axis === 2 || axis === -2) replacement.set(node.outputs[0], node.inputs[1])
   }
@@ -134,7 +139,15 @@ function kvReplacements(bytes: Uint8Array, nodes: readonly NodeInfo[], outputNam
 }
 
 const PASS_THROUGH = new Set(['Cast', 'Identity'])
-const HEAD_OPS = new Set(['MatMul', 'MatMulNBits', 'MatMulBnb4', 'Gemm', 'FusedMatMul', 'MatMulInteger', 'DynamicQuantizeMatMul'])
+const HEAD_OPS = new Set([
+  'MatMul',
+  'MatMulNBits',
+  'MatMulBnb4',
+  'Gemm',
+  'FusedMatMul',
+  'MatMulInteger',
+  'DynamicQuantizeMatMul'
+])
 
 /** The node computing the logits from the final hidden states (through casts), if it is a plain matrix product. */
 function languageModelHead(nodes: readonly NodeInfo[]): NodeInfo | undefined {
@@ -173,7 +186,9 @@ function slicedHead(bytes: Uint8Array, head: NodeInfo): Uint8Array[] {
   const prefix = 'smolvlm_last_position'
   const last = `${prefix}/hidden`
   const slice = concatBytes([
-    ...[head.inputs[0], `${prefix}/starts`, `${prefix}/ends`, `${prefix}/axes`].map((n) => encodeStringField(NODE_INPUT, n)),
+    ...[head.inputs[0], `${prefix}/starts`, `${prefix}/ends`, `${prefix}/axes`].map((n) =>
+      encodeStringField(NODE_INPUT, n)
+    ),
     encodeStringField(NODE_OUTPUT, last),
     encodeStringField(NODE_NAME, `${prefix}/Slice`),
     encodeStringField(NODE_OP_TYPE, 'Slice')
@@ -244,7 +259,10 @@ export function rewriteDecoder(model: Uint8Array): DecoderRewrite | undefined {
   }
 
   const graphLength = graphParts.reduce((sum, part) => sum + part.length, 0)
-  const graphHeader = Uint8Array.from([...encodeVarint(MODEL_GRAPH * 8 + WIRE_LENGTH_DELIMITED), ...encodeVarint(graphLength)])
+  const graphHeader = Uint8Array.from([
+    ...encodeVarint(MODEL_GRAPH * 8 + WIRE_LENGTH_DELIMITED),
+    ...encodeVarint(graphLength)
+  ])
   const parts: Uint8Array[] = []
   for (const field of modelFields) {
     if (field === graph) parts.push(graphHeader, ...graphParts)

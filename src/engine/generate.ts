@@ -46,8 +46,7 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
 }
 
 export type GenerationStep =
-  | { readonly type: 'prefill'; readonly ms: number }
-  | { readonly type: 'token'; readonly id: number }
+  { readonly type: 'prefill'; readonly ms: number } | { readonly type: 'token'; readonly id: number }
 
 export interface GenerationResult {
   readonly tokenIds: number[]
@@ -115,7 +114,10 @@ export async function* generateTokens(
   )
   const snapshot = (): KvSnapshot | undefined =>
     outputs ? { ids: [...inputIds, ...tokenIds.slice(0, -1)], cache: cache.tensors() } : undefined
-  const result = (stoppedBy: GenerationResult['stoppedBy'], times: Partial<GenerationResult>): GenerationResult => ({
+  const result = (
+    stoppedBy: GenerationResult['stoppedBy'],
+    times: Partial<GenerationResult>
+  ): GenerationResult => ({
     tokenIds,
     stoppedBy,
     prefillMs: 0,
@@ -131,7 +133,12 @@ export async function* generateTokens(
   const length = inputIds.length
   const reused = options.prefix?.length ?? 0
   const fresh = inputIds.slice(reused)
-  const embeds = Float32Array.from(await sessions.embedTokens(BigInt64Array.from(fresh, (id) => BigInt(id)), clock))
+  const embeds = Float32Array.from(
+    await sessions.embedTokens(
+      BigInt64Array.from(fresh, (id) => BigInt(id)),
+      clock
+    )
+  )
   if (imageFeatures) mergeImageFeatures(embeds, inputIds, options.imageTokenId, imageFeatures, hidden, reused)
   else if (fresh.includes(options.imageTokenId)) {
     throw new SmolvlmError('bad-request', 'The prompt has image tokens but no image was given.')
@@ -179,7 +186,8 @@ export async function* generateTokens(
     step['inputs_embeds'] = sessions.embedsTensor(tokenEmbeds, 1, hidden)
     total++
     step['attention_mask'] = new ort.Tensor('int64', ones.subarray(0, total), [1, total])
-    if (withPositions) step['position_ids'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(total - 1)), [1, 1])
+    if (withPositions)
+      step['position_ids'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(total - 1)), [1, 1])
     outputs = await clock.run(sessions.decoder.session, step, 'language model')
     cache.update(outputs)
   }

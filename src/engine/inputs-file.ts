@@ -89,7 +89,10 @@ export function serializeInputs(inputs: ModelInputs): InputsJson {
     input_ids: [...inputs.inputIds],
     pixel_values: { dims: inputs.pixelValues.dims, data: base64(inputs.pixelValues.data) },
     ...(inputs.pixelAttentionMask && {
-      pixel_attention_mask: { dims: inputs.pixelAttentionMask.dims, data: base64(inputs.pixelAttentionMask.data) }
+      pixel_attention_mask: {
+        dims: inputs.pixelAttentionMask.dims,
+        data: base64(inputs.pixelAttentionMask.data)
+      }
     })
   }
 }

@@ -23,7 +23,10 @@ function allocate(type: KvType, length: number): KvArray {
 }
 
 /** The first `length` positions of each cache tensor (a strided copy per head; shared when nothing is cut). */
-export function truncateCache(cache: Readonly<Record<string, ort.Tensor>>, length: number): Record<string, ort.Tensor> {
+export function truncateCache(
+  cache: Readonly<Record<string, ort.Tensor>>,
+  length: number
+): Record<string, ort.Tensor> {
   const result: Record<string, ort.Tensor> = {}
   for (const [name, tensor] of Object.entries(cache)) {
     const [batch, heads, stored, headDim] = tensor.dims
@@ -99,7 +102,12 @@ export class AppendedCache implements DecoderCache {
     const current: Record<string, ort.Tensor> = {}
     const size = this.heads * this.length * this.headDim
     for (const [past, buffer] of this.buffers) {
-      current[past] = new ort.Tensor(this.type, buffer.subarray(0, size), [1, this.heads, this.length, this.headDim])
+      current[past] = new ort.Tensor(this.type, buffer.subarray(0, size), [
+        1,
+        this.heads,
+        this.length,
+        this.headDim
+      ])
     }
     this.current = current
   }
@@ -119,8 +127,12 @@ export class AppendedCache implements DecoderCache {
       const buffer = this.buffers.get(past)!
       const newLength = oldLength + added
       for (let h = heads - 1; h >= 0; h--) {
-        if (h > 0) buffer.copyWithin(h * newLength * headDim, h * oldLength * headDim, (h + 1) * oldLength * headDim)
-        buffer.set(freshData.subarray(h * added * headDim, (h + 1) * added * headDim), (h * newLength + oldLength) * headDim)
+        if (h > 0)
+          buffer.copyWithin(h * newLength * headDim, h * oldLength * headDim, (h + 1) * oldLength * headDim)
+        buffer.set(
+          freshData.subarray(h * added * headDim, (h + 1) * added * headDim),
+          (h * newLength + oldLength) * headDim
+        )
       }
     }
     this.length += added

@@ -31,7 +31,10 @@ export function onnxFileName(session: SessionName, variant: Variant): string {
   return `onnx/${session}${SUFFIX[variant]}.onnx`
 }
 
-export function resolveVariants(choice: VariantChoice, fallback: Variant = 'fp32'): Record<SessionName, Variant> {
+export function resolveVariants(
+  choice: VariantChoice,
+  fallback: Variant = 'fp32'
+): Record<SessionName, Variant> {
   if (typeof choice === 'string') {
     return { vision_encoder: choice, embed_tokens: choice, decoder_model_merged: choice }
   }
@@ -89,8 +92,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function readJson(dir: string, name: string, required: true): Promise<Record<string, unknown>>
-async function readJson(dir: string, name: string, required: false): Promise<Record<string, unknown> | undefined>
-async function readJson(dir: string, name: string, required: boolean): Promise<Record<string, unknown> | undefined> {
+async function readJson(
+  dir: string,
+  name: string,
+  required: false
+): Promise<Record<string, unknown> | undefined>
+async function readJson(
+  dir: string,
+  name: string,
+  required: boolean
+): Promise<Record<string, unknown> | undefined> {
   const path = join(dir, name)
   let text: string
   try {
@@ -104,7 +115,9 @@ async function readJson(dir: string, name: string, required: boolean): Promise<R
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object')
     return value as Record<string, unknown>
   } catch (cause) {
-    throw new SmolvlmError('model-corrupt', `${name} in the model folder ${dir} is not valid JSON.`, { cause })
+    throw new SmolvlmError('model-corrupt', `${name} in the model folder ${dir} is not valid JSON.`, {
+      cause
+    })
   }
 }
 
@@ -136,7 +149,8 @@ function triple(value: unknown, fallback: number): readonly [number, number, num
 }
 
 function eosIds(generation: Record<string, unknown> | undefined, config: Record<string, unknown>): number[] {
-  const raw = generation?.['eos_token_id'] ?? config['eos_token_id'] ?? record(config['text_config'])?.['eos_token_id']
+  const raw =
+    generation?.['eos_token_id'] ?? config['eos_token_id'] ?? record(config['text_config'])?.['eos_token_id']
   const ids = Array.isArray(raw) ? raw : [raw]
   return ids.filter((id): id is number => typeof id === 'number')
 }
@@ -183,7 +197,8 @@ export async function readModelConfig(dir: string): Promise<ModelConfig> {
   }
 
   const eos = eosIds(generation, config)
-  if (eos.length === 0) throw new SmolvlmError('model-corrupt', `generation_config.json in ${dir} names no eos_token_id.`)
+  if (eos.length === 0)
+    throw new SmolvlmError('model-corrupt', `generation_config.json in ${dir} names no eos_token_id.`)
 
   return {
     imageTokenId: numberField(config, 'image_token_id', 'config.json'),
@@ -197,7 +212,8 @@ export async function readModelConfig(dir: string): Promise<ModelConfig> {
     },
     vision: { imageSize, patchSize },
     imageSeqLen:
-      optionalNumber(processor, 'image_seq_len') ?? (patchesPerSide * patchesPerSide) / (scaleFactor * scaleFactor),
+      optionalNumber(processor, 'image_seq_len') ??
+      (patchesPerSide * patchesPerSide) / (scaleFactor * scaleFactor),
     preprocess,
     generation: { eosTokenIds: eos },
     tokenizerJson,
@@ -251,7 +267,16 @@ export async function openModelFolder(dir: string, choice?: VariantChoice): Prom
  * reference's numbers), otherwise the first installed one in order of fidelity. The int8 vision encoder comes last:
  * onnxruntime lacks its int8 convolution on most builds.
  */
-const FIDELITY_ORDER: readonly Variant[] = ['fp32', 'fp16', 'uint8', 'quantized', 'q4', 'q4f16', 'bnb4', 'int8']
+const FIDELITY_ORDER: readonly Variant[] = [
+  'fp32',
+  'fp16',
+  'uint8',
+  'quantized',
+  'q4',
+  'q4f16',
+  'bnb4',
+  'int8'
+]
 
 export async function installedVariantChoice(dir: string): Promise<Record<SessionName, Variant> | undefined> {
   const choice = {} as Record<SessionName, Variant>

@@ -171,7 +171,15 @@ export function preprocessImages(
     const plan = plans[index]
     const resized = resizeTo(image, plan.resized)
     if (!plan.tiled) {
-      writeFrame(resizeTo(resized, { width: tile, height: tile }), 0, 0, tile, tables, pixelValues, frame++ * frameSize)
+      writeFrame(
+        resizeTo(resized, { width: tile, height: tile }),
+        0,
+        0,
+        tile,
+        tables,
+        pixelValues,
+        frame++ * frameSize
+      )
       return
     }
     const tiled = resizeTo(resized, plan.tiled)
@@ -180,7 +188,15 @@ export function preprocessImages(
         writeFrame(tiled, c * tile, r * tile, tile, tables, pixelValues, frame++ * frameSize)
       }
     }
-    writeFrame(resizeTo(tiled, { width: tile, height: tile }), 0, 0, tile, tables, pixelValues, frame++ * frameSize)
+    writeFrame(
+      resizeTo(tiled, { width: tile, height: tile }),
+      0,
+      0,
+      tile,
+      tables,
+      pixelValues,
+      frame++ * frameSize
+    )
   })
   return { pixelValues, frames, tileSize: tile, grids: plans.map((plan) => plan.grid) }
 }

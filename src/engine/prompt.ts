@@ -47,7 +47,9 @@ export function renderChatTemplate(
       add_generation_prompt: addGenerationPrompt
     })
   } catch (cause) {
-    throw new SmolvlmError('model-corrupt', `The model's chat template failed to render: ${String(cause)}`, { cause })
+    throw new SmolvlmError('model-corrupt', `The model's chat template failed to render: ${String(cause)}`, {
+      cause
+    })
   }
 }
 

@@ -39,7 +39,9 @@ export function isDevice(value: string): value is Device {
 function cudaLibrariesInstalled(): boolean {
   try {
     const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
-    return existsSync(join(packageDir, 'bin', 'napi-v6', 'linux', process.arch, 'libonnxruntime_providers_cuda.so'))
+    return existsSync(
+      join(packageDir, 'bin', 'napi-v6', 'linux', process.arch, 'libonnxruntime_providers_cuda.so')
+    )
   } catch {
     return false
   }
@@ -47,12 +49,21 @@ function cudaLibrariesInstalled(): boolean {
 
 /** WebGPU (Dawn) on Linux runs on Vulkan; without a Vulkan loader it can only fail (and print a warning). */
 function vulkanLoaderPresent(): boolean {
-  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib']
+  const dirs = [
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib'
+  ]
   return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')))
 }
 
 /** GPU providers worth trying on this platform, best first. CPU always ends the list. */
-export function providerCandidates(device: Device, platform: NodeJS.Platform = process.platform): ExecutionProvider[] {
+export function providerCandidates(
+  device: Device,
+  platform: NodeJS.Platform = process.platform
+): ExecutionProvider[] {
   if (device === 'cpu') return ['cpu']
   if (device !== 'auto') return [device, 'cpu']
   const gpu: Record<string, ExecutionProvider[]> = {
@@ -66,7 +77,10 @@ export function providerCandidates(device: Device, platform: NodeJS.Platform = p
   return [...(gpu[platform] ?? []), 'cpu']
 }
 
-function sessionOptions(provider: ExecutionProvider, options: RuntimeOptions): ort.InferenceSession.SessionOptions {
+function sessionOptions(
+  provider: ExecutionProvider,
+  options: RuntimeOptions
+): ort.InferenceSession.SessionOptions {
   return {
     // A GPU session keeps CPU as its own fallback for operators the GPU provider lacks.
     executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
@@ -123,11 +137,18 @@ export async function createSession(
   throw new SmolvlmError('model-corrupt', `onnxruntime could not load ${path}: ${cpuError}`)
 }
 
-export type TensorMetadata = { readonly name: string; readonly type: ort.Tensor.Type; readonly shape: readonly (number | string)[] }
+export type TensorMetadata = {
+  readonly name: string
+  readonly type: ort.Tensor.Type
+  readonly shape: readonly (number | string)[]
+}
 
-export function tensorMetadata(list: readonly ort.InferenceSession.ValueMetadata[]): Map<string, TensorMetadata> {
+export function tensorMetadata(
+  list: readonly ort.InferenceSession.ValueMetadata[]
+): Map<string, TensorMetadata> {
   const result = new Map<string, TensorMetadata>()
-  for (const meta of list) if (meta.isTensor) result.set(meta.name, { name: meta.name, type: meta.type, shape: meta.shape })
+  for (const meta of list)
+    if (meta.isTensor) result.set(meta.name, { name: meta.name, type: meta.type, shape: meta.shape })
   return result
 }
 

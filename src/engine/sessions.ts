@@ -7,7 +7,13 @@ import { rewriteDecoder } from './decoder-rewrite.ts'
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.ts'
 import type { ModelFiles, SessionName, Variant } from './model-files.ts'
 import { createSession, ort, tensorMetadata } from './runtime.ts'
-import type { ExecutionProvider, LoadedSession, ProviderAttempt, RuntimeOptions, TensorMetadata } from './runtime.ts'
+import type {
+  ExecutionProvider,
+  LoadedSession,
+  ProviderAttempt,
+  RuntimeOptions,
+  TensorMetadata
+} from './runtime.ts'
 
 /** What ran where: shown to the user so a silent CPU fallback never goes unnoticed. */
 export interface SessionInfo {
@@ -21,7 +27,10 @@ type FloatType = 'float32' | 'float16'
 
 function floatType(meta: TensorMetadata | undefined, what: string): FloatType {
   if (meta?.type === 'float32' || meta?.type === 'float16') return meta.type
-  throw new SmolvlmError('model-corrupt', `${what} has type ${meta?.type ?? 'none'}; expected float32 or float16.`)
+  throw new SmolvlmError(
+    'model-corrupt',
+    `${what} has type ${meta?.type ?? 'none'}; expected float32 or float16.`
+  )
 }
 
 /** A float32 array as a tensor of the dtype the session declares for that input. */
@@ -74,7 +83,8 @@ function cacheLayout(
     )
   }
   const first = inputs.get(pastNames[0])
-  const numeric = (value: number | string | undefined, fallback: number) => (typeof value === 'number' ? value : fallback)
+  const numeric = (value: number | string | undefined, fallback: number) =>
+    typeof value === 'number' ? value : fallback
   return {
     pastNames,
     presentToPast,
@@ -162,7 +172,11 @@ export class ModelSessions {
       const rewrite = options.rewriteDecoder === false ? undefined : await readRewrittenDecoder(decoderPath)
       if (rewrite) {
         try {
-          loaded.decoder_model_merged = await createSession({ bytes: rewrite.bytes, path: decoderPath }, runtime, providerFailures)
+          loaded.decoder_model_merged = await createSession(
+            { bytes: rewrite.bytes, path: decoderPath },
+            runtime,
+            providerFailures
+          )
           newKvOutputs = rewrite.newKvOutputs
           lastPositionLogits = rewrite.lastPositionLogits
         } catch {
@@ -197,11 +211,18 @@ export class ModelSessions {
       }
     }
     const text = files.config.text
-    return new ModelSessions(vision, embed, decoder, info, cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, newKvOutputs, lastPositionLogits), {
-      pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
-      pixelMask: maskType === 'int64' ? 'int64' : 'bool',
-      decoderEmbeds: floatType(decoderInputs.get('inputs_embeds'), 'inputs_embeds')
-    })
+    return new ModelSessions(
+      vision,
+      embed,
+      decoder,
+      info,
+      cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, newKvOutputs, lastPositionLogits),
+      {
+        pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
+        pixelMask: maskType === 'int64' ? 'int64' : 'bool',
+        decoderEmbeds: floatType(decoderInputs.get('inputs_embeds'), 'inputs_embeds')
+      }
+    )
   }
 
   get hasPositionIds(): boolean {
@@ -229,7 +250,11 @@ export class ModelSessions {
     const maskDims = [1, count, height, width]
     const mask =
       this.types.pixelMask === 'int64'
-        ? new ort.Tensor('int64', BigInt64Array.from(maskData, (v) => BigInt(v)), maskDims)
+        ? new ort.Tensor(
+            'int64',
+            BigInt64Array.from(maskData, (v) => BigInt(v)),
+            maskDims
+          )
         : new ort.Tensor('bool', maskData, maskDims)
     const values = pixelValues.subarray(first * frameValues, (first + count) * frameValues)
     const feeds: Record<string, ort.Tensor> = {
@@ -259,7 +284,8 @@ export class ModelSessions {
     const { type, numKeyValueHeads, headDim } = this.cache
     const empty = type === 'float16' ? new Uint16Array(0) : new Float32Array(0)
     const result: Record<string, ort.Tensor> = {}
-    for (const name of this.cache.pastNames) result[name] = new ort.Tensor(type, empty, [1, numKeyValueHeads, 0, headDim])
+    for (const name of this.cache.pastNames)
+      result[name] = new ort.Tensor(type, empty, [1, numKeyValueHeads, 0, headDim])
     return result
   }
 
@@ -267,7 +293,10 @@ export class ModelSessions {
    * The cache for one generation of up to `capacity` positions, starting empty or from the first `prefixLength`
    * positions of a kept cache.
    */
-  createCache(capacity: number, prefix?: { cache: Readonly<Record<string, ort.Tensor>>; length: number }): DecoderCache {
+  createCache(
+    capacity: number,
+    prefix?: { cache: Readonly<Record<string, ort.Tensor>>; length: number }
+  ): DecoderCache {
     const initial = prefix ? truncateCache(prefix.cache, prefix.length) : this.emptyCache()
     const { newKvOutputs, type, numKeyValueHeads, headDim } = this.cache
     return newKvOutputs

@@ -32,7 +32,8 @@ export interface LoadOptions {
 }
 
 /** An image as a file path, or as encoded bytes (a paste, a browser upload), or already decoded. */
-export type ImageInput = string | Uint8Array | { readonly name: string; readonly bytes: Uint8Array } | Rgb8Image
+export type ImageInput =
+  string | Uint8Array | { readonly name: string; readonly bytes: Uint8Array } | Rgb8Image
 
 export const DEFAULT_PROMPT = 'Can you describe this image?'
 
@@ -79,7 +80,12 @@ export interface DescribeStats {
 }
 
 export type DescribeEvent =
-  | { readonly type: 'started'; readonly inputTokens: number; readonly tiles: number; readonly grids: readonly TileGrid[] }
+  | {
+      readonly type: 'started'
+      readonly inputTokens: number
+      readonly tiles: number
+      readonly grids: readonly TileGrid[]
+    }
   /**
    * A stage's time so far. The vision encoder reports after each frame (done of total frames); every stage ends with
    * one event whose done equals total (or that has no counts).
@@ -133,7 +139,9 @@ function imageLabel(input: ImageInput, index: number): string {
 }
 
 /** An image's encoded bytes (read once: hashed for the vision cache, then decoded) or its raster. */
-type ImageSource = { readonly label: string; readonly bytes: Uint8Array } | { readonly label: string; readonly raster: Rgb8Image }
+type ImageSource =
+  | { readonly label: string; readonly bytes: Uint8Array }
+  | { readonly label: string; readonly raster: Rgb8Image }
 
 async function readSource(input: ImageInput, index: number): Promise<ImageSource> {
   const label = imageLabel(input, index)
@@ -212,7 +220,10 @@ export class SmolVLM {
     return [
       {
         role: 'user',
-        content: [...images.map(() => ({ type: 'image' as const })), { type: 'text', text: request.prompt ?? DEFAULT_PROMPT }]
+        content: [
+          ...images.map(() => ({ type: 'image' as const })),
+          { type: 'text', text: request.prompt ?? DEFAULT_PROMPT }
+        ]
       }
     ]
   }
@@ -233,7 +244,13 @@ export class SmolVLM {
     }
     const prompt = renderChatTemplate(this.config.chatTemplate, messages, this.tokenizer.specialTokens())
     if (images.length === 0) {
-      return { prompt, inputIds: this.tokenizer.encode(prompt), grids: [], tiles: 0, preprocessMs: performance.now() - start }
+      return {
+        prompt,
+        inputIds: this.tokenizer.encode(prompt),
+        grids: [],
+        tiles: 0,
+        preprocessMs: performance.now() - start
+      }
     }
     const sources = await Promise.all(images.map((image, i) => readSource(image, i)))
     const key = visionKey(sources.map(sourceDigest), {
@@ -273,7 +290,10 @@ export class SmolVLM {
   }
 
   /** Streams a caption: started, progress per stage, one token event per generated id, then done. */
-  async *describe(request: DescribeRequest, options: { signal?: AbortSignal } = {}): AsyncGenerator<DescribeEvent> {
+  async *describe(
+    request: DescribeRequest,
+    options: { signal?: AbortSignal } = {}
+  ): AsyncGenerator<DescribeEvent> {
     const start = performance.now()
     const prepared = await this.prepare(request)
     yield* this.generate(prepared, request, { signal: options.signal, start })
@@ -290,7 +310,8 @@ export class SmolVLM {
     const clock = new RunClock()
     const tiles = inputs.tiles ?? inputs.pixelValues?.dims[1] ?? 0
     yield { type: 'started', inputTokens: inputs.inputIds.length, tiles, grids: inputs.grids ?? [] }
-    if (inputs.preprocessMs !== undefined) yield { type: 'progress', stage: 'preprocess', ms: inputs.preprocessMs }
+    if (inputs.preprocessMs !== undefined)
+      yield { type: 'progress', stage: 'preprocess', ms: inputs.preprocessMs }
 
     const prefix = request.reusePrefix ? this.reusablePrefix(inputs.inputIds) : undefined
     if (!request.reusePrefix) this.snapshot = undefined
@@ -370,7 +391,8 @@ export class SmolVLM {
         prefillMs: result.prefillMs,
         ttftMs,
         decodeMs: result.decodeMs,
-        tokensPerSecond: generated > 1 && result.decodeMs > 0 ? ((generated - 1) * 1000) / result.decodeMs : 0,
+        tokensPerSecond:
+          generated > 1 && result.decodeMs > 0 ? ((generated - 1) * 1000) / result.decodeMs : 0,
         totalMs: performance.now() - start,
         ortMs: clock.ortMs
       }

@@ -39,7 +39,11 @@ export class TextTokenizer {
     for (const key of ['bos_token', 'eos_token', 'unk_token', 'pad_token']) {
       const value = this.config[key]
       if (typeof value === 'string') result[key] = value
-      else if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string') {
+      else if (
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as { content?: unknown }).content === 'string'
+      ) {
         result[key] = (value as { content: string }).content
       }
     }

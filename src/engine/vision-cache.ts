@@ -53,7 +53,10 @@ export class VisionCache {
 }
 
 /** A key for a set of images (by content) and the options that change their features. */
-export function visionKey(imageDigests: readonly string[], options: Readonly<Record<string, unknown>>): string {
+export function visionKey(
+  imageDigests: readonly string[],
+  options: Readonly<Record<string, unknown>>
+): string {
   const hash = createHash('sha256')
   for (const digest of imageDigests) hash.update(digest).update('\0')
   hash.update(JSON.stringify(options))

@@ -36,9 +36,18 @@ describe('smolvlm caption', () => {
   it('prints one JSON result per image with the reference tokens', async () => {
     const wide = byName('describe-wide')
     const tall = byName('describe-tall')
-    const { code, stdout } = await smolvlm(['caption', ...model, '--json', imagePath(wide.images[0]), imagePath(tall.images[0])])
+    const { code, stdout } = await smolvlm([
+      'caption',
+      ...model,
+      '--json',
+      imagePath(wide.images[0]),
+      imagePath(tall.images[0])
+    ])
     expect(code).toBe(0)
-    const results = stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(results.map((r) => r.tokenIds)).toEqual([wide.generated_ids, tall.generated_ids])
     expect(results[0]).toMatchObject({
       images: [imagePath(wide.images[0])],
@@ -56,7 +65,13 @@ describe('smolvlm caption', () => {
   it('reports a bad image on one stderr line, describes the others and exits 1', async () => {
     const wide = byName('describe-wide')
     const bad = imagePath('images/bad/not-an-image.jpg')
-    const { code, stdout, stderr } = await smolvlm(['caption', ...model, '--json', bad, imagePath(wide.images[0])])
+    const { code, stdout, stderr } = await smolvlm([
+      'caption',
+      ...model,
+      '--json',
+      bad,
+      imagePath(wide.images[0])
+    ])
     expect(code).toBe(1)
     const failures = stderr.split('\n').filter((line) => line.includes('not-an-image.jpg'))
     expect(failures).toHaveLength(1)
@@ -80,7 +95,14 @@ describe('smolvlm caption', () => {
   it('dumps the model inputs and reproduces the run from them', async () => {
     const square = byName('describe-square')
     const dump = join(tmp, 'inputs.json')
-    const first = await smolvlm(['caption', ...model, '--json', '--dump-inputs', dump, imagePath(square.images[0])])
+    const first = await smolvlm([
+      'caption',
+      ...model,
+      '--json',
+      '--dump-inputs',
+      dump,
+      imagePath(square.images[0])
+    ])
     expect(first.code).toBe(0)
     const dumped = JSON.parse(await readFile(dump, 'utf8'))
     expect(dumped.input_ids).toEqual(square.input_ids)
@@ -98,13 +120,23 @@ describe('smolvlm caption', () => {
   })
 
   it('exits 2 with a one-line reason for a missing model folder', async () => {
-    const { code, stderr } = await smolvlm(['caption', '--model', join(tmp, 'none'), imagePath('images/tiny.png')])
+    const { code, stderr } = await smolvlm([
+      'caption',
+      '--model',
+      join(tmp, 'none'),
+      imagePath('images/tiny.png')
+    ])
     expect(code).toBe(2)
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/none/)])
   })
 
   it('exits 2 on an unknown option', async () => {
-    const { code, stderr } = await smolvlm(['caption', ...model, '--frobnicate', imagePath('images/tiny.png')])
+    const { code, stderr } = await smolvlm([
+      'caption',
+      ...model,
+      '--frobnicate',
+      imagePath('images/tiny.png')
+    ])
     expect(code).toBe(2)
     expect(stderr).toMatch(/frobnicate/)
   })

@@ -10,9 +10,12 @@ const decoderBytes = (variant = '') =>
 describe('rewriteDecoder', () => {
   it("outputs each layer's new keys/values in place of the whole cache", async () => {
     const rewrite = rewriteDecoder(decoderBytes())!
-    expect([...rewrite.newKvOutputs!.values()].sort()).toEqual(
-      ['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value']
-    )
+    expect([...rewrite.newKvOutputs!.values()].sort()).toEqual([
+      'past_key_values.0.key',
+      'past_key_values.0.value',
+      'past_key_values.1.key',
+      'past_key_values.1.value'
+    ])
     const session = await ort.InferenceSession.create(rewrite.bytes)
     expect(session.outputNames.filter((n) => n.startsWith('present.'))).toEqual([])
     expect(session.outputNames).toEqual(['logits', ...rewrite.newKvOutputs!.keys()])
@@ -24,9 +27,17 @@ describe('rewriteDecoder', () => {
     const edited = await ort.InferenceSession.create(rewrite.bytes)
     const length = 5
     const feeds: Record<string, ort.Tensor> = {
-      inputs_embeds: new ort.Tensor('float32', Float32Array.from({ length: length * 8 }, (_, i) => Math.sin(i)), [1, length, 8]),
+      inputs_embeds: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: length * 8 }, (_, i) => Math.sin(i)),
+        [1, length, 8]
+      ),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length }, (_, i) => BigInt(i)), [1, length])
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length }, (_, i) => BigInt(i)),
+        [1, length]
+      )
     }
     for (const name of shipped.inputNames.filter((n) => n.startsWith('past_'))) {
       feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, 2, 0, 8])

@@ -12,9 +12,8 @@ interface SizeCase {
   cols: number
   frames: number
 }
-const sizeMath: { configs: { name: string; longest_edge: number; tile: number; cases: SizeCase[] }[] } = JSON.parse(
-  readFileSync(`${FIXTURES}reference/size-math.json`, 'utf8')
-)
+const sizeMath: { configs: { name: string; longest_edge: number; tile: number; cases: SizeCase[] }[] } =
+  JSON.parse(readFileSync(`${FIXTURES}reference/size-math.json`, 'utf8'))
 
 const config = (longestEdge: number, tileSize: number): PreprocessConfig => ({
   longestEdge,
@@ -26,24 +25,29 @@ const config = (longestEdge: number, tileSize: number): PreprocessConfig => ({
   resample: 1
 })
 
-describe.each(sizeMath.configs)('size arithmetic of the Python processor, $name', ({ longest_edge, tile, cases }) => {
-  it.each(cases.map((c) => [c.input.join('x'), c] as const))('%s', (_, c) => {
-    const size = { width: c.input[0], height: c.input[1] }
-    const resized = longestEdgeSize(size, longest_edge)
-    expect([resized.width, resized.height]).toEqual(c.resized)
-    if (c.tile_multiple) {
-      const tiled = tileMultipleSize(resized, tile)
-      expect([tiled.width, tiled.height]).toEqual(c.tile_multiple)
-    }
-    const plan = planImage(size, config(longest_edge, tile))
-    expect(plan.grid).toEqual({ rows: c.rows, cols: c.cols })
-    expect(plan.frames).toBe(c.frames)
-  })
-})
+describe.each(sizeMath.configs)(
+  'size arithmetic of the Python processor, $name',
+  ({ longest_edge, tile, cases }) => {
+    it.each(cases.map((c) => [c.input.join('x'), c] as const))('%s', (_, c) => {
+      const size = { width: c.input[0], height: c.input[1] }
+      const resized = longestEdgeSize(size, longest_edge)
+      expect([resized.width, resized.height]).toEqual(c.resized)
+      if (c.tile_multiple) {
+        const tiled = tileMultipleSize(resized, tile)
+        expect([tiled.width, tiled.height]).toEqual(c.tile_multiple)
+      }
+      const plan = planImage(size, config(longest_edge, tile))
+      expect(plan.grid).toEqual({ rows: c.rows, cols: c.cols })
+      expect(plan.frames).toBe(c.frames)
+    })
+  }
+)
 
 describe('planImage', () => {
   it('uses one squared frame when splitting is off', () => {
-    expect(planImage({ width: 1280, height: 640 }, config(2048, 512), { doImageSplitting: false })).toMatchObject({
+    expect(
+      planImage({ width: 1280, height: 640 }, config(2048, 512), { doImageSplitting: false })
+    ).toMatchObject({
       grid: { rows: 0, cols: 0 },
       frames: 1
     })

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { SmolvlmError } from '../../src/engine/errors.ts'
-import { countImages, expandImageMarkers, imagePlaceholder, renderChatTemplate } from '../../src/engine/prompt.ts'
+import {
+  countImages,
+  expandImageMarkers,
+  imagePlaceholder,
+  renderChatTemplate
+} from '../../src/engine/prompt.ts'
 import type { ChatMessage } from '../../src/engine/prompt.ts'
 
 const template: string = JSON.parse(
@@ -59,7 +64,14 @@ describe('imagePlaceholder', () => {
 
 describe('expandImageMarkers', () => {
   it('expands each marker with its own image grid, in order', () => {
-    const text = expandImageMarkers('a<image>b<image>c', [{ rows: 0, cols: 0 }, { rows: 1, cols: 2 }], 1)
+    const text = expandImageMarkers(
+      'a<image>b<image>c',
+      [
+        { rows: 0, cols: 0 },
+        { rows: 1, cols: 2 }
+      ],
+      1
+    )
     expect(text).toBe(
       'a<fake_token_around_image><global-img><image><fake_token_around_image>b' +
         '<fake_token_around_image><row_1_col_1><image><fake_token_around_image><row_1_col_2><image>\n' +

@@ -45,7 +45,9 @@ describe('sampling', () => {
   })
 
   it('rejects a non-positive temperature', () => {
-    expect(() => new TokenChooser({ sampling: { kind: 'sample', temperature: 0 } }, [])).toThrow(/temperature/)
+    expect(() => new TokenChooser({ sampling: { kind: 'sample', temperature: 0 } }, [])).toThrow(
+      /temperature/
+    )
   })
 })
 

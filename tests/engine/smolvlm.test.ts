@@ -31,7 +31,11 @@ describe('SmolVLM', () => {
     const { events, done, text } = await collect(model.describe(requestFor(square)))
     expect(events[0]).toMatchObject({ type: 'started', inputTokens: square.input_ids.length, tiles: 17 })
     const progress = events.flatMap((e) => (e.type === 'progress' ? [e] : []))
-    expect(progress.filter((e) => e.done === e.total).map((e) => e.stage)).toEqual(['preprocess', 'vision', 'prefill'])
+    expect(progress.filter((e) => e.done === e.total).map((e) => e.stage)).toEqual([
+      'preprocess',
+      'vision',
+      'prefill'
+    ])
     expect(progress.filter((e) => e.stage === 'vision').map((e) => `${e.done}/${e.total}`)).toEqual(
       Array.from({ length: 17 }, (_, i) => `${i + 1}/17`)
     )
@@ -80,7 +84,9 @@ describe('SmolVLM', () => {
   })
 
   it('generates exactly maxNewTokens when told to ignore end-of-utterance (benchmarks)', async () => {
-    const { done } = await collect(model.describe({ ...requestFor(square), maxNewTokens: 5, ignoreEos: true }))
+    const { done } = await collect(
+      model.describe({ ...requestFor(square), maxNewTokens: 5, ignoreEos: true })
+    )
     expect(done.tokenIds).toHaveLength(5)
     expect(done.stoppedBy).toBe('max-tokens')
   })
@@ -94,25 +100,35 @@ describe('SmolVLM', () => {
   })
 
   it('rejects a chat whose image parts do not match the images', async () => {
-    await expectError(model.prepare({ ...requestFor(square), images: [] }), 'bad-request', /1 image parts but 0/)
+    await expectError(
+      model.prepare({ ...requestFor(square), images: [] }),
+      'bad-request',
+      /1 image parts but 0/
+    )
   })
 
   it('describes encoded bytes as it describes the file', async () => {
     const bytes = new Uint8Array(await readFile(imagePath(square.images[0])))
-    const { done } = await collect(model.describe({ ...requestFor(square), images: [{ name: 'paste.png', bytes }] }))
+    const { done } = await collect(
+      model.describe({ ...requestFor(square), images: [{ name: 'paste.png', bytes }] })
+    )
     expect(done.tokenIds).toEqual(square.generated_ids)
   })
 
   it('reuses the image features for a second question about the same image', async () => {
     model.clearCache()
     const first = await collect(model.describe(requestFor(square)))
-    const followUp = await collect(model.describe({ ...requestFor(square), messages: undefined, prompt: 'And?' }))
+    const followUp = await collect(
+      model.describe({ ...requestFor(square), messages: undefined, prompt: 'And?' })
+    )
     expect(first.events.some((e) => e.type === 'progress' && e.stage === 'vision')).toBe(true)
     expect(followUp.events.some((e) => e.type === 'progress' && e.stage === 'vision')).toBe(false)
     expect(followUp.done.stats.visionMs).toBe(0)
     expect(followUp.done.stats.tiles).toBe(17)
     const fresh = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu' })
-    const uncached = await collect(fresh.describe({ ...requestFor(square), messages: undefined, prompt: 'And?' }))
+    const uncached = await collect(
+      fresh.describe({ ...requestFor(square), messages: undefined, prompt: 'And?' })
+    )
     await fresh.dispose()
     expect(followUp.done.tokenIds).toEqual(uncached.done.tokenIds)
   })
@@ -130,7 +146,10 @@ describe('SmolVLM', () => {
   })
 
   it('samples reproducibly with a seed', async () => {
-    const request = { ...requestFor(square), sampling: { kind: 'sample' as const, temperature: 1, topK: 50, seed: 11 } }
+    const request = {
+      ...requestFor(square),
+      sampling: { kind: 'sample' as const, temperature: 1, topK: 50, seed: 11 }
+    }
     const first = await collect(model.describe(request))
     const second = await collect(model.describe(request))
     expect(first.done.tokenIds).toEqual(second.done.tokenIds)
@@ -157,7 +176,11 @@ describe('loading', () => {
   it('names the missing ONNX file of the requested variant', async () => {
     const dir = await copyModel('no-decoder')
     await rm(join(dir, 'onnx/decoder_model_merged_q4.onnx'))
-    await expectError(SmolVLM.load(dir, { variant: 'q4' }), 'model-missing', /onnx\/decoder_model_merged_q4\.onnx/)
+    await expectError(
+      SmolVLM.load(dir, { variant: 'q4' }),
+      'model-missing',
+      /onnx\/decoder_model_merged_q4\.onnx/
+    )
   })
 
   it('names a config file that is not JSON', async () => {

@@ -10,14 +10,20 @@ const reference: { cases: { text: string; ids: number[]; decoded: string; decode
   JSON.parse(readFileSync(`${FIXTURES}reference/tokenizer-cases.json`, 'utf8'))
 
 describe('TextTokenizer against the Python tokenizers library (tokenizer.json)', () => {
-  it.each(reference.cases.map((c) => [JSON.stringify(c.text).slice(0, 40), c] as const))('encodes %s', (_, c) => {
-    expect(tokenizer.encode(c.text)).toEqual(c.ids)
-  })
+  it.each(reference.cases.map((c) => [JSON.stringify(c.text).slice(0, 40), c] as const))(
+    'encodes %s',
+    (_, c) => {
+      expect(tokenizer.encode(c.text)).toEqual(c.ids)
+    }
+  )
 
-  it.each(reference.cases.map((c) => [JSON.stringify(c.text).slice(0, 40), c] as const))('decodes %s', (_, c) => {
-    expect(tokenizer.decode(c.ids, false)).toBe(c.decoded)
-    expect(tokenizer.decode(c.ids, true)).toBe(c.decoded_skip_special)
-  })
+  it.each(reference.cases.map((c) => [JSON.stringify(c.text).slice(0, 40), c] as const))(
+    'decodes %s',
+    (_, c) => {
+      expect(tokenizer.decode(c.ids, false)).toBe(c.decoded)
+      expect(tokenizer.decode(c.ids, true)).toBe(c.decoded_skip_special)
+    }
+  )
 
   it('looks special token ids up by name from the model folder', () => {
     expect(tokenizer.tokenId('<end_of_utterance>')).toBe(49279)
@@ -44,7 +50,9 @@ describe('TextStreamDecoder', () => {
     const deltas = streamed(ids)
     expect(deltas.some((d) => d === '')).toBe(true)
     for (const delta of deltas) expect(delta).not.toContain('\uFFFD')
-    expect(deltas.filter((d) => d !== '')).toEqual(['🎉', '東', '京', '😀'].filter((piece) => deltas.includes(piece)))
+    expect(deltas.filter((d) => d !== '')).toEqual(
+      ['🎉', '東', '京', '😀'].filter((piece) => deltas.includes(piece))
+    )
   })
 
   it('emits a token as soon as it is printable', () => {

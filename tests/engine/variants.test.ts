@@ -19,9 +19,12 @@ describe.each(variants)('tiny-gqa %s', (variant) => {
   })
   afterAll(() => model?.dispose())
 
-  it.each(reference.cases.map((c) => [c.name, c] as const))('%s matches onnxruntime-python', async (_name, c) => {
-    const inputs = await readInputsFile(inputsPath('tiny-gqa', c))
-    const { done } = await collect(model.generate(inputs, requestFor(c)))
-    expect(done.tokenIds).toEqual(c.onnx_generated_ids[variant])
-  })
+  it.each(reference.cases.map((c) => [c.name, c] as const))(
+    '%s matches onnxruntime-python',
+    async (_name, c) => {
+      const inputs = await readInputsFile(inputsPath('tiny-gqa', c))
+      const { done } = await collect(model.generate(inputs, requestFor(c)))
+      expect(done.tokenIds).toEqual(c.onnx_generated_ids[variant])
+    }
+  )
 })

@@ -79,7 +79,10 @@ describe('defaultStoreRoot', () => {
 
   it('uses the local (not roaming) %LOCALAPPDATA% on Windows', () => {
     expect(
-      defaultStoreRoot({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming', LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32')
+      defaultStoreRoot(
+        { APPDATA: 'C:\\Users\\u\\AppData\\Roaming', LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' },
+        'win32'
+      )
     ).toBe('C:\\Users\\u\\AppData\\Local\\smolvlm')
   })
 })

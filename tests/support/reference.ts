@@ -11,7 +11,10 @@ export interface ReferenceCase {
   readonly name: string
   readonly images: readonly string[]
   readonly messages: readonly ChatMessage[]
-  readonly processor_overrides: { readonly do_image_splitting?: boolean; readonly size?: { readonly longest_edge: number } }
+  readonly processor_overrides: {
+    readonly do_image_splitting?: boolean
+    readonly size?: { readonly longest_edge: number }
+  }
   readonly prompt: string
   readonly input_ids: readonly number[]
   readonly rows: readonly number[]
@@ -33,7 +36,8 @@ export function loadReference(model: string): ReferenceFile {
   return JSON.parse(readFileSync(`${FIXTURES}reference/${model}/cases.json`, 'utf8')) as ReferenceFile
 }
 
-export const inputsPath = (model: string, c: ReferenceCase) => `${FIXTURES}reference/${model}/${c.inputs_file}`
+export const inputsPath = (model: string, c: ReferenceCase) =>
+  `${FIXTURES}reference/${model}/${c.inputs_file}`
 
 /** The engine request equivalent to a reference case's processor and generation options. */
 export function requestFor(c: ReferenceCase) {
