@@ -92,10 +92,13 @@ export function planImage(size: Size, config: PreprocessConfig, options: Preproc
   return { resized, tiled, grid: { rows, cols }, frames: rows * cols + 1 }
 }
 
+/** A Pillow-exact Lanczos resize: resizeLanczos, or a ResizePool's parallel one (same bytes). */
+export type Resize = (image: Rgb8Image, width: number, height: number) => Rgb8Image | Promise<Rgb8Image>
+
 /** Resizes with Pillow's Lanczos, skipping the work when the size already matches (as PIL's resize does). */
-function resizeTo(image: Rgb8Image, size: Size): Rgb8Image {
+async function resizeTo(image: Rgb8Image, size: Size, resize: Resize): Promise<Rgb8Image> {
   if (image.width === size.width && image.height === size.height) return image
-  return resizeLanczos(image, size.width, size.height)
+  return resize(image, size.width, size.height)
 }
 
 /**
@@ -146,15 +149,21 @@ export interface PreprocessedImages {
   readonly grids: readonly TileGrid[]
 }
 
-export function preprocessImage(image: Rgb8Image, config: PreprocessConfig, options: PreprocessOptions = {}) {
-  return preprocessImages([image], config, options)
+export function preprocessImage(
+  image: Rgb8Image,
+  config: PreprocessConfig,
+  options: PreprocessOptions = {},
+  resize: Resize = resizeLanczos
+) {
+  return preprocessImages([image], config, options, resize)
 }
 
-export function preprocessImages(
+export async function preprocessImages(
   images: readonly Rgb8Image[],
   config: PreprocessConfig,
-  options: PreprocessOptions = {}
-): PreprocessedImages {
+  options: PreprocessOptions = {},
+  resize: Resize = resizeLanczos
+): Promise<PreprocessedImages> {
   const tile = config.tileSize
   const plans = images.map((image) => planImage(image, config, options))
   const frames = plans.reduce((sum, plan) => sum + plan.frames, 0)
@@ -167,12 +176,13 @@ export function preprocessImages(
   }
   const tables = normalisationTable(config)
   let frame = 0
-  images.forEach((image, index) => {
+  for (const [index, image] of images.entries()) {
     const plan = plans[index]
-    const resized = resizeTo(image, plan.resized)
+    const resized = await resizeTo(image, plan.resized, resize)
+    const square = { width: tile, height: tile }
     if (!plan.tiled) {
       writeFrame(
-        resizeTo(resized, { width: tile, height: tile }),
+        await resizeTo(resized, square, resize),
         0,
         0,
         tile,
@@ -180,23 +190,15 @@ export function preprocessImages(
         pixelValues,
         frame++ * frameSize
       )
-      return
+      continue
     }
-    const tiled = resizeTo(resized, plan.tiled)
+    const tiled = await resizeTo(resized, plan.tiled, resize)
     for (let r = 0; r < plan.grid.rows; r++) {
       for (let c = 0; c < plan.grid.cols; c++) {
         writeFrame(tiled, c * tile, r * tile, tile, tables, pixelValues, frame++ * frameSize)
       }
     }
-    writeFrame(
-      resizeTo(tiled, { width: tile, height: tile }),
-      0,
-      0,
-      tile,
-      tables,
-      pixelValues,
-      frame++ * frameSize
-    )
-  })
+    writeFrame(await resizeTo(tiled, square, resize), 0, 0, tile, tables, pixelValues, frame++ * frameSize)
+  }
   return { pixelValues, frames, tileSize: tile, grids: plans.map((plan) => plan.grid) }
 }

@@ -8,6 +8,7 @@ import { decodeImage } from './image/decode-image.ts'
 import type { Rgb8Image } from './image/raster.ts'
 import { openModelFolder } from './model-files.ts'
 import type { ModelConfig, Variant, VariantChoice } from './model-files.ts'
+import { ResizePool } from './image/resize-pool.ts'
 import { preprocessImages } from './preprocess.ts'
 import type { PreprocessOptions } from './preprocess.ts'
 import { countImages, expandImageMarkers, renderChatTemplate } from './prompt.ts'
@@ -174,6 +175,7 @@ async function toRaster(source: ImageSource, maxPixels: number | undefined): Pro
 /** A loaded SmolVLM: sessions kept warm, describe() streams captions. */
 export class SmolVLM {
   private readonly visionCache = new VisionCache()
+  private readonly resizer = new ResizePool()
   /** The decoder cache of the last generation, kept only while callers ask to reuse it. */
   private snapshot: KvSnapshot | undefined
 
@@ -271,7 +273,9 @@ export class SmolVLM {
       }
     }
     const rasters = await Promise.all(sources.map((source) => toRaster(source, request.maxPixels)))
-    const processed = preprocessImages(rasters, this.config.preprocess, request)
+    const processed = await preprocessImages(rasters, this.config.preprocess, request, (image, w, h) =>
+      this.resizer.resize(image, w, h)
+    )
     const expanded = expandImageMarkers(prompt, processed.grids, this.config.imageSeqLen)
     const tile = processed.tileSize
     return {
@@ -417,6 +421,7 @@ export class SmolVLM {
   }
 
   async dispose(): Promise<void> {
+    await this.resizer.close()
     await this.sessions.release()
   }
 }

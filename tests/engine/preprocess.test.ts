@@ -59,15 +59,15 @@ describe('planImage', () => {
 })
 
 describe('preprocessImage', () => {
-  it('normalises 0 to -1 and 255 to 1, channels first, global frame last', () => {
+  it('normalises 0 to -1 and 255 to 1, channels first, global frame last', async () => {
     // A white 4x2 image with 2-px tiles: one row of two tiles plus the global frame.
     const image = { width: 4, height: 2, data: new Uint8Array(4 * 2 * 3).fill(255) }
-    const out = preprocessImage(image, config(4, 2))
+    const out = await preprocessImage(image, config(4, 2))
     expect(out.grids).toEqual([{ rows: 1, cols: 2 }])
     expect(out.frames).toBe(3)
     expect(out.pixelValues.length).toBe(3 * 3 * 2 * 2)
     expect(Array.from(new Set(out.pixelValues))).toEqual([1])
-    const black = preprocessImage({ width: 2, height: 2, data: new Uint8Array(12) }, config(2, 2))
+    const black = await preprocessImage({ width: 2, height: 2, data: new Uint8Array(12) }, config(2, 2))
     expect(Array.from(new Set(black.pixelValues))).toEqual([-1])
   })
 })
