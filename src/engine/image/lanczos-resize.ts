@@ -250,7 +250,16 @@ export function resizeLanczos(image: Rgb8Image, width: number, height: number): 
   let rowOffset = 0
   if (plan.horizontal) {
     const band = new Uint8Array((plan.lastRow - plan.firstRow) * width * CHANNELS)
-    passes.horizontalRows(data, image.width, plan.firstRow, plan.lastRow, width, plan.horizontal, band, plan.firstRow)
+    passes.horizontalRows(
+      data,
+      image.width,
+      plan.firstRow,
+      plan.lastRow,
+      width,
+      plan.horizontal,
+      band,
+      plan.firstRow
+    )
     data = band
     rowOffset = plan.firstRow
   }
