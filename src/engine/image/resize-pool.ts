@@ -46,15 +46,23 @@ parentPort.on('message', (m) => {
 
 const passes = lanczosPasses()
 
-function sharedBytes(length: number): Uint8Array {
-  return new Uint8Array(new SharedArrayBuffer(length))
-}
+/**
+ * Shared scratch buffers, reused from one resize to the next. A worker thread keeps every SharedArrayBuffer it was
+ * ever sent alive until its own garbage collector runs, which in an idle worker is rarely: fresh buffers per resize
+ * grew the process by the size of each image (measured ~15 MB per caption). Results are copied out to the caller.
+ */
+class ScratchBuffers {
+  private readonly buffers = new Map<string, SharedArrayBuffer>()
 
-function shared(data: Uint8Array): Uint8Array {
-  if (data.buffer instanceof SharedArrayBuffer) return data
-  const copy = sharedBytes(data.length)
-  copy.set(data)
-  return copy
+  take(role: 'source' | 'band' | 'output', length: number): Uint8Array {
+    let buffer = this.buffers.get(role)
+    if (!buffer || buffer.byteLength < length) {
+      // Grow by half again, so a run of slightly larger images does not reallocate every time.
+      buffer = new SharedArrayBuffer(Math.max(length, Math.ceil((buffer?.byteLength ?? 0) * 1.5)))
+      this.buffers.set(role, buffer)
+    }
+    return new Uint8Array(buffer, 0, length)
+  }
 }
 
 /** Splits [start, end) into `parts` contiguous ranges of near-equal size. */
@@ -73,6 +81,9 @@ export class ResizePool {
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
   private nextId = 0
   private broken = false
+  private readonly scratch = new ScratchBuffers()
+  /** Resizes run one at a time: they share the scratch buffers. */
+  private queue: Promise<unknown> = Promise.resolve()
   /** Resizes done across threads (the rest fell back to one thread): for tests and diagnostics. */
   parallelResizes = 0
 
@@ -147,16 +158,24 @@ export class ResizePool {
   }
 
   /** Same bytes as resizeLanczos(image, width, height). */
-  async resize(image: Rgb8Image, width: number, height: number): Promise<Rgb8Image> {
-    if (this.broken || this.threads < 2 || width * height < MIN_PIXELS)
+  resize(image: Rgb8Image, width: number, height: number): Promise<Rgb8Image> {
+    const result = this.queue.then(() => this.resizeNow(image, width, height))
+    this.queue = result.catch(() => undefined)
+    return result
+  }
+
+  private async resizeNow(image: Rgb8Image, width: number, height: number): Promise<Rgb8Image> {
+    if (this.broken || this.threads < 2 || width * height < MIN_PIXELS) {
       return resizeLanczos(image, width, height)
+    }
     const plan = planResize(image, width, height)
     if (!plan) return { width, height, data: image.data.slice() }
     try {
-      let data = shared(image.data)
+      let data = this.scratch.take('source', image.data.length)
+      data.set(image.data)
       let rowOffset = 0
       if (plan.horizontal) {
-        const band = sharedBytes((plan.lastRow - plan.firstRow) * width * CHANNELS)
+        const band = this.scratch.take('band', (plan.lastRow - plan.firstRow) * width * CHANNELS)
         await this.runPass(
           {
             pass: 'horizontal',
@@ -174,7 +193,7 @@ export class ResizePool {
         rowOffset = plan.firstRow
       }
       if (plan.vertical) {
-        const out = sharedBytes(width * height * CHANNELS)
+        const out = this.scratch.take('output', width * height * CHANNELS)
         await this.runPass(
           {
             pass: 'vertical',
@@ -191,7 +210,8 @@ export class ResizePool {
         data = out
       }
       this.parallelResizes++
-      return { width, height, data }
+      // A copy the caller owns: the scratch buffers are reused by the next resize.
+      return { width, height, data: data.slice() }
     } catch {
       this.broken = true
       return resizeLanczos(image, width, height)

@@ -27,6 +27,22 @@ describe('ResizePool', () => {
     expect(Buffer.from(parallel.data).equals(Buffer.from(resizeLanczos(source, toW, toH).data))).toBe(true)
   })
 
+  it('keeps overlapping resizes apart although they share scratch buffers', async () => {
+    const jobs = [
+      [image(900, 700), 1024, 796],
+      [image(512, 512), 2048, 2048],
+      [image(1200, 300), 600, 150]
+    ] as const
+    const results = await Promise.all(jobs.map(([source, w, h]) => pool.resize(source, w, h)))
+    jobs.forEach(([source, w, h], i) => {
+      expect(Buffer.from(results[i].data).equals(Buffer.from(resizeLanczos(source, w, h).data))).toBe(true)
+    })
+    // Results are the caller's own: a later resize must not write into them.
+    const kept = Buffer.from(results[2].data)
+    await pool.resize(image(1300, 410), 600, 150)
+    expect(Buffer.from(results[2].data).equals(kept)).toBe(true)
+  })
+
   it('resizes small images on the calling thread', async () => {
     const before = pool.parallelResizes
     const small = await pool.resize(image(40, 30), 64, 48)
