@@ -4,7 +4,8 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 
 export default tseslint.config(
-  { ignores: ['out/', 'dist/', 'node_modules/', '.cache/', 'tests/fixtures/', 'test-results/'] },
+  // '.*/**': local scratch at the top level (device-run payloads, caches), never part of the project.
+  { ignores: ['out/', 'dist/', 'node_modules/', '.cache/', 'tests/fixtures/', 'test-results/', '.*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
