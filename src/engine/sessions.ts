@@ -1,11 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { SmolvlmError } from './errors.ts'
 import { AppendedCache, PresentCache, truncateCache } from './kv-cache.ts'
 import type { DecoderCache } from './kv-cache.ts'
 import { rewriteDecoder } from './decoder-rewrite.ts'
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.ts'
 import type { ModelFiles, SessionName, Variant } from './model-files.ts'
+import { textSessionsDevice } from './placement.ts'
 import { createSession, ort, tensorMetadata } from './runtime.ts'
 import type {
   ExecutionProvider,
@@ -139,6 +140,15 @@ async function readRewrittenDecoder(path: string) {
   }
 }
 
+/** A graph's size on disk with its external data files (`<name>_data`, `<name>_data_1`, …): its weights' bytes. */
+async function weightBytes(path: string): Promise<number> {
+  const name = basename(path)
+  const dir = dirname(path)
+  const files = (await readdir(dir)).filter((file) => file === name || file.startsWith(`${name}_data`))
+  const sizes = await Promise.all(files.map(async (file) => (await stat(join(dir, file))).size))
+  return sizes.reduce((sum, size) => sum + size, 0)
+}
+
 /** The three onnxruntime sessions of a SmolVLM export and the I/O facts read from their metadata. */
 export class ModelSessions {
   private constructor(
@@ -165,16 +175,27 @@ export class ModelSessions {
     let lastPositionLogits = false
     try {
       // One at a time: loading the three graphs in parallel only raises peak memory.
-      for (const name of ['vision_encoder', 'embed_tokens'] as const) {
-        loaded[name] = await createSession(files.sessions[name].path, runtime, providerFailures)
-      }
+      loaded.vision_encoder = await createSession(
+        files.sessions.vision_encoder.path,
+        runtime,
+        providerFailures
+      )
       const decoderPath = files.sessions.decoder_model_merged.path
+      const text: RuntimeOptions = {
+        ...runtime,
+        device: textSessionsDevice(
+          runtime.device ?? 'auto',
+          loaded.vision_encoder.provider,
+          await weightBytes(decoderPath)
+        )
+      }
+      loaded.embed_tokens = await createSession(files.sessions.embed_tokens.path, text, providerFailures)
       const rewrite = options.rewriteDecoder === false ? undefined : await readRewrittenDecoder(decoderPath)
       if (rewrite) {
         try {
           loaded.decoder_model_merged = await createSession(
             { bytes: rewrite.bytes, path: decoderPath },
-            runtime,
+            text,
             providerFailures
           )
           newKvOutputs = rewrite.newKvOutputs
@@ -183,7 +204,7 @@ export class ModelSessions {
           // The rewritten graph did not load: the file as it is still works, only slower.
         }
       }
-      loaded.decoder_model_merged ??= await createSession(decoderPath, runtime, providerFailures)
+      loaded.decoder_model_merged ??= await createSession(decoderPath, text, providerFailures)
     } catch (error) {
       await Promise.all(Object.values(loaded).map((s) => s.session.release()))
       throw error

@@ -56,6 +56,34 @@ describe('settings and themes', () => {
     await screenshot(page, 'settings-dark')
   })
 
+  it('says so when the images are encoded on the GPU and the text written on the CPU', async () => {
+    const { page, bridge } = app
+    const dialog = page.getByRole('dialog', { name: 'Settings' })
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    const status = await bridge.host.supervisor.refreshStatus()
+    const split: ModelStatus = {
+      ...status,
+      device: 'auto',
+      provider: 'cpu',
+      sessions: status.sessions.map((s) => ({
+        ...s,
+        provider: s.session === 'vision_encoder' ? 'webgpu' : 'cpu',
+        fallbacks: []
+      }))
+    }
+    bridge.host.onModelStatus.emit(split)
+    const item = page.getByTestId('status-provider')
+    await item.getByText('Running on CPU, images on WebGPU').waitFor()
+    await expect(item.getAttribute('title')).resolves.toContain('writes its text faster on the CPU')
+    await expect(item.getAttribute('class')).resolves.not.toContain('--warn')
+    await page.keyboard.press('Control+,')
+    await dialog.getByTestId('settings-provider').getByText('images on WebGPU', { exact: false }).waitFor()
+    await screenshot(page, 'settings-split-placement')
+    // The dialog stays open for the next test.
+    bridge.host.onModelStatus.emit(status)
+  })
+
   it('saves changes as they are made and still has them after a reload', async () => {
     const { page, bridge } = app
     const dialog = page.getByRole('dialog', { name: 'Settings' })

@@ -11,7 +11,7 @@ import { findInstalled } from '../state/models.ts'
 import { DEVICE_LABELS, PROVIDER_LABELS, VARIANT_NOTES } from '../state/variant-notes.ts'
 import { Dialog } from './Dialog.tsx'
 import { NumberField } from './NumberField.tsx'
-import { modelStateText, providerFallbacks } from './StatusBar.tsx'
+import { imagesProvider, modelStateText, providerFallbacks, SPLIT_PLACEMENT_NOTE } from './StatusBar.tsx'
 
 export interface SettingsDialogProps {
   readonly settings: Settings
@@ -76,6 +76,7 @@ function ModelSection({
   const missingVariant =
     store.available && installed !== undefined && !installed.variants.includes(settings.variant)
   const fallbacks = providerFallbacks(status)
+  const images = imagesProvider(status)
   return (
     <fieldset className="settings__section">
       <legend>Model</legend>
@@ -133,7 +134,15 @@ function ModelSection({
             {status?.provider ? (
               <>
                 Running on <strong>{PROVIDER_LABELS[status.provider] ?? status.provider}</strong>
-                {fallbacks.length > 0 ? '.' : ' now.'}
+                {images ? (
+                  <>
+                    , images on <strong>{PROVIDER_LABELS[images] ?? images}</strong>. {SPLIT_PLACEMENT_NOTE}
+                  </>
+                ) : fallbacks.length > 0 ? (
+                  '.'
+                ) : (
+                  ' now.'
+                )}
               </>
             ) : (
               <>The model is {modelStateText(status)}.</>

@@ -35,6 +35,18 @@ export function providerFallbacks(status: ModelStatus | null): ProviderFallback[
   return [...seen].map(([provider, error]) => ({ provider, error }))
 }
 
+/**
+ * The provider encoding the images when it is not the one writing the text (an automatic choice puts a small
+ * model's decoder on the CPU and its vision encoder on WebGPU), else null.
+ */
+export function imagesProvider(status: ModelStatus | null): string | null {
+  const vision = status?.sessions.find((s) => s.session === 'vision_encoder')
+  return vision && status?.provider && vision.provider !== status.provider ? vision.provider : null
+}
+
+export const SPLIT_PLACEMENT_NOTE =
+  'The GPU encodes the images; a model this small writes its text faster on the CPU.'
+
 export function modelStateText(status: ModelStatus | null): string {
   if (!status) return 'connecting…'
   if (status.worker.state === 'restarting') return 'restarting the worker…'
@@ -58,6 +70,7 @@ export function StatusBar(props: StatusBarProps): React.JSX.Element {
   const { status } = props
   const fallbacks = providerFallbacks(status)
   const provider = status?.provider ? (PROVIDER_LABELS[status.provider] ?? status.provider) : null
+  const images = imagesProvider(status)
   const fellBack = fallbacks.length > 0
   const state = status?.state ?? 'none'
   const troubled = state === 'error' || status?.worker.state === 'failed'
@@ -82,14 +95,21 @@ export function StatusBar(props: StatusBarProps): React.JSX.Element {
           data-testid="status-provider"
           title={
             fallbacks.map((f) => `${PROVIDER_LABELS[f.provider] ?? f.provider}: ${f.error}`).join('\n') ||
-            undefined
+            (images ? SPLIT_PLACEMENT_NOTE : undefined)
           }
         >
           {fellBack ? <Icon name="alert" size={14} /> : <Icon name="chip" size={14} />}
-          Running on <strong>{provider}</strong>
-          {fellBack
-            ? ` — fell back from ${fallbacks.map((f) => PROVIDER_LABELS[f.provider] ?? f.provider).join(', ')}: ${fallbacks[0]!.error}`
-            : null}
+          <span>
+            Running on <strong>{provider}</strong>
+            {images ? (
+              <>
+                , images on <strong>{PROVIDER_LABELS[images] ?? images}</strong>
+              </>
+            ) : null}
+            {fellBack
+              ? ` — fell back from ${fallbacks.map((f) => PROVIDER_LABELS[f.provider] ?? f.provider).join(', ')}: ${fallbacks[0]!.error}`
+              : null}
+          </span>
         </span>
       ) : null}
       <span className="status-bar__spacer" />
