@@ -130,7 +130,7 @@ export async function decodeImage(
   // numbers): ignore them too. CMYK is the exception: its values mean nothing on screen without a profile, so sharp
   // converts it with the embedded profile, or libvips' default CMYK profile when there is none.
   const ignoreIcc = metadata.space !== 'cmyk'
-  let decoded: { data: Uint8Array; info: OutputInfo }
+  let decoded: { data: Buffer; info: OutputInfo }
   try {
     decoded = await sharp(bytes, {
       failOn: FAIL_ON,
@@ -141,7 +141,9 @@ export async function decodeImage(
       // 8-bit sRGB out: grey is replicated to 3 channels, 16-bit samples keep their high byte (v >> 8), alpha stays.
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
-      .toUint8Array()
+      // Not toUint8Array(): in sharp 0.35.5 it never frees its native copy (RSS grew by one raster per image,
+      // measured 5.9 MB per 1600x1200 decode, while toBuffer() stays flat).
+      .toBuffer({ resolveWithObject: true })
   } catch (error) {
     throw new SmolvlmError('bad-image', `${name} is damaged or truncated; its pixels could not be decoded.`, {
       cause: error
