@@ -33,7 +33,13 @@ describe('decodeImage memory', () => {
     image = join(dir, 'noise.png')
     // 1600x1200: a 5.76 MB raster per decode.
     await sharp({
-      create: { width: 1600, height: 1200, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } }
+      create: {
+        width: 1600,
+        height: 1200,
+        channels: 3,
+        background: 'black',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 }
+      }
     })
       .png()
       .toFile(image)
