@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { open, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { SmolvlmError } from './errors.ts'
 import { AppendedCache, PresentCache, truncateCache } from './kv-cache.ts'
@@ -130,13 +130,35 @@ const REWRITE_MAX_BYTES = 1.5 * 1024 ** 3
  */
 async function readRewrittenDecoder(path: string) {
   try {
-    if ((await stat(path)).size > REWRITE_MAX_BYTES) return undefined
+    const size = (await stat(path)).size
+    if (size > REWRITE_MAX_BYTES) return undefined
     const name = basename(path)
     const siblings = await readdir(dirname(path))
     if (siblings.some((file) => file !== name && file.startsWith(`${name}_data`))) return undefined
-    return rewriteDecoder(new Uint8Array(await readFile(path)))
+    // The file goes after some spare room, so the edited graph can be written over it (see rewriteDecoder).
+    const buffer = Buffer.allocUnsafeSlow(REWRITE_ROOM + size)
+    await readInto(path, buffer.subarray(REWRITE_ROOM))
+    const whole = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    return rewriteDecoder(whole.subarray(REWRITE_ROOM), whole)
   } catch {
     return undefined
+  }
+}
+
+/** Spare bytes before the decoder in memory: the edits add a few hundred. */
+const REWRITE_ROOM = 64 * 1024
+
+async function readInto(path: string, target: Uint8Array): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    let done = 0
+    while (done < target.length) {
+      const { bytesRead } = await handle.read(target, done, target.length - done, done)
+      if (bytesRead === 0) throw new Error(`${path} ended early`)
+      done += bytesRead
+    }
+  } finally {
+    await handle.close()
   }
 }
 

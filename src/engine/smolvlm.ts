@@ -149,7 +149,8 @@ async function readSource(input: ImageInput, index: number): Promise<ImageSource
   if (typeof input === 'object' && 'width' in input) return { label, raster: input }
   if (typeof input !== 'string') return { label, bytes: input instanceof Uint8Array ? input : input.bytes }
   try {
-    return { label, bytes: new Uint8Array(await readFile(input)) }
+    const file = await readFile(input)
+    return { label, bytes: new Uint8Array(file.buffer, file.byteOffset, file.byteLength) }
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
     throw new SmolvlmError('bad-image', `${label} ${reason}.`, { cause })
