@@ -55,6 +55,8 @@ export interface ModelConfig {
     readonly numLayers: number
     readonly numKeyValueHeads: number
     readonly headDim: number
+    /** The context the model was trained for (RoPE): longer prompts are refused. Infinity when unstated. */
+    readonly maxPositions: number
   }
   readonly vision: { readonly imageSize: number; readonly patchSize: number }
   readonly imageSeqLen: number
@@ -208,7 +210,8 @@ export async function readModelConfig(dir: string): Promise<ModelConfig> {
       hiddenSize,
       numLayers: numberField(text, 'num_hidden_layers', 'config.json text_config'),
       numKeyValueHeads: optionalNumber(text, 'num_key_value_heads') ?? numHeads,
-      headDim: optionalNumber(text, 'head_dim') ?? hiddenSize / numHeads
+      headDim: optionalNumber(text, 'head_dim') ?? hiddenSize / numHeads,
+      maxPositions: optionalNumber(text, 'max_position_embeddings') ?? Number.POSITIVE_INFINITY
     },
     vision: { imageSize, patchSize },
     imageSeqLen:

@@ -107,6 +107,25 @@ describe('SmolVLM', () => {
     )
   })
 
+  it('refuses, before running anything, a prompt longer than the context the model was trained for', async () => {
+    // 1,025 tiles of 64 px: far past the 8,192 positions (this request once took 24 GB in the prefill).
+    const huge = collect(
+      model.describe({ images: [imagePath('images/square.png')], longestEdge: 2048, maxNewTokens: 4 })
+    )
+    await expectError(
+      huge,
+      'bad-request',
+      /[\d,]+ tokens long with its 1,025 image tiles; the model reads at most 8,192\. Use a smaller "longest edge"/
+    )
+    await expectError(
+      collect(model.describe({ prompt: 'word '.repeat(9000), maxNewTokens: 4 })),
+      'bad-request',
+      /at most 8,192\. Shorten the conversation/
+    )
+    const { done } = await collect(model.describe({ ...requestFor(square) }))
+    expect(done.tokenIds).toEqual(square.generated_ids)
+  })
+
   it('describes encoded bytes as it describes the file', async () => {
     const bytes = new Uint8Array(await readFile(imagePath(square.images[0])))
     const { done } = await collect(
