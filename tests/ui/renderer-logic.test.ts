@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DescribeJob, DescribeRequest, ImageRef, JobEvent, SmolvlmApi } from '../../src/shared/api.ts'
 import { countImageParts, DescribeRequestSchema, ZERO_STATS } from '../../src/shared/jobs.ts'
-import { VARIANT_NOTES as ENGINE_NOTES } from '../../src/engine/store/catalog.ts'
 import { followUpMessages } from '../../src/renderer/src/state/follow-up.ts'
 import { formatBytes, formatDuration } from '../../src/renderer/src/state/format.ts'
 import { effectivePrompt, PROMPT_PRESETS, presetForPrompt } from '../../src/renderer/src/state/prompts.ts'
@@ -14,7 +13,6 @@ import { newItem } from '../../src/renderer/src/state/queue.ts'
 import type { QueueItem } from '../../src/renderer/src/state/queue.ts'
 import { exportRows, sidecarItems } from '../../src/renderer/src/state/results.ts'
 import { chordLabel, commandFor, SHORTCUTS } from '../../src/renderer/src/state/shortcuts.ts'
-import { VARIANT_NOTES } from '../../src/renderer/src/state/variant-notes.ts'
 
 /** A describe API whose jobs the test finishes by hand. */
 function fakeApi() {
@@ -294,9 +292,5 @@ describe('prompts, formats and results', () => {
       modelId: 'smolvlm-256m',
       cancelled: false
     })
-  })
-
-  it("keeps the renderer's precision notes equal to the engine's", () => {
-    expect(VARIANT_NOTES).toEqual(ENGINE_NOTES)
   })
 })

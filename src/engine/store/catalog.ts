@@ -20,7 +20,7 @@ export interface CatalogEntry {
   readonly summary: string
   /** Precisions the official ONNX export publishes (whether a file really exists is confirmed at download). */
   readonly variants: readonly Variant[]
-  /** What to download when the user does not choose. Never an int8 vision encoder (it does not run, see VARIANT_NOTES). */
+  /** What to download when the user does not choose. Never an int8 vision encoder (ConvInteger with int8 weights is missing from onnxruntime). */
   readonly recommended: { readonly cpu: VariantChoice; readonly gpu: VariantChoice }
   /** Sizes and hashes known in advance; absent where they are learned from the hub's headers at download time. */
   readonly knownFiles?: readonly KnownFile[]
@@ -195,18 +195,6 @@ export const DEFAULT_CATALOG_ID: CatalogId = 'smolvlm-256m'
 
 /** What to download for a repository outside the catalog when the user names no variant. */
 export const DEFAULT_VARIANT_CHOICE: VariantChoice = 'q4'
-
-/** One line per precision, for the variant picker (facts from docs/smolvlm-onnx.md §4.1 and §6). */
-export const VARIANT_NOTES: Readonly<Record<Variant, string>> = {
-  fp32: 'Full precision: the reference quality and the largest files.',
-  fp16: 'Half precision: half the size of fp32; for GPUs (on some GPU back-ends it can overflow: check the output).',
-  int8: 'Signed 8-bit: the vision encoder does not run in onnxruntime (ConvInteger with int8 weights is missing); use uint8.',
-  uint8: '8-bit weights: about a quarter of fp32; a good CPU choice.',
-  quantized: 'The same files as uint8 under another name.',
-  q4: '4-bit weights for the matrix multiplies: the smallest decoders and fast on CPUs (the CPU default).',
-  q4f16: '4-bit weights with half-precision activations: for GPUs.',
-  bnb4: '4-bit NF4 weights: about the size of q4.'
-}
 
 export function isCatalogId(value: string): value is CatalogId {
   return CATALOG.some((entry) => entry.id === value)

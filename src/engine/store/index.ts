@@ -3,7 +3,6 @@ export {
   CATALOG,
   DEFAULT_CATALOG_ID,
   DEFAULT_VARIANT_CHOICE,
-  VARIANT_NOTES,
   catalogEntryForRepo,
   choiceWarnings,
   estimateDownloadBytes,

@@ -1,7 +1,4 @@
-/**
- * One line per precision for the pickers. The engine's store keeps the same notes (src/engine/store/catalog.ts,
- * VARIANT_NOTES); the renderer cannot import engine code, so a test keeps this copy equal to it.
- */
+/** One line per precision for the pickers (facts from docs/smolvlm-onnx.md §4.1 and §6). */
 import type { Variant } from '../../../shared/model.ts'
 
 export const VARIANT_NOTES: Readonly<Record<Variant, string>> = {
