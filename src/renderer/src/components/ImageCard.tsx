@@ -8,6 +8,7 @@ import type { SmolvlmApi } from '../../../shared/api.ts'
 import type { QueueItem } from '../state/queue.ts'
 import { displayText } from '../state/queue.ts'
 import { Icon } from './Icon.tsx'
+import type { IconName } from './Icon.tsx'
 import { stageLabel, StatusBadge } from './StatusBadge.tsx'
 import { Thumb } from './Thumb.tsx'
 
@@ -61,6 +62,44 @@ function CaptionArea({ item, modelLoading }: { item: QueueItem; modelLoading: bo
   )
 }
 
+interface CardActionProps {
+  readonly icon: IconName
+  readonly label: string
+  readonly title: string
+  readonly tab: number
+  readonly disabled?: boolean
+  readonly quiet?: boolean
+  readonly onClick: () => void
+}
+
+/** An icon button on a card; the click stays with the button (the card itself selects on click). */
+function CardAction({
+  icon,
+  label,
+  title,
+  tab,
+  disabled,
+  quiet,
+  onClick
+}: CardActionProps): React.JSX.Element {
+  return (
+    <button
+      type="button"
+      className={`icon-button${quiet ? ' icon-button--quiet' : ''}`}
+      tabIndex={tab}
+      aria-label={label}
+      title={title}
+      disabled={disabled}
+      onClick={(event) => {
+        event.stopPropagation()
+        onClick()
+      }}
+    >
+      <Icon name={icon} />
+    </button>
+  )
+}
+
 function ImageCardView({ api, item, selected, modelLoading, actions }: ImageCardProps): React.JSX.Element {
   const id = item.image.id
   const name = item.image.name
@@ -94,61 +133,38 @@ function ImageCardView({ api, item, selected, modelLoading, actions }: ImageCard
       </div>
       <div className="card__actions">
         {running ? (
-          <button
-            type="button"
-            className="icon-button"
-            tabIndex={tab}
-            aria-label={`Stop ${name}`}
+          <CardAction
+            icon="stop"
+            label={`Stop ${name}`}
             title="Stop (Esc)"
-            onClick={(event) => {
-              event.stopPropagation()
-              actions.stop(id)
-            }}
-          >
-            <Icon name="stop" />
-          </button>
+            tab={tab}
+            onClick={() => actions.stop(id)}
+          />
         ) : (
-          <button
-            type="button"
-            className="icon-button"
-            tabIndex={tab}
-            aria-label={`${item.status === 'idle' ? 'Describe' : 'Describe again'} ${name}`}
+          <CardAction
+            icon={item.status === 'idle' ? 'play' : 'redo'}
+            label={`${item.status === 'idle' ? 'Describe' : 'Describe again'} ${name}`}
             title={item.status === 'idle' ? 'Describe (R)' : 'Describe again (R)'}
-            onClick={(event) => {
-              event.stopPropagation()
-              actions.regenerate(id)
-            }}
-          >
-            <Icon name={item.status === 'idle' ? 'play' : 'redo'} />
-          </button>
+            tab={tab}
+            onClick={() => actions.regenerate(id)}
+          />
         )}
-        <button
-          type="button"
-          className="icon-button"
-          tabIndex={tab}
-          aria-label={`Copy the caption of ${name}`}
+        <CardAction
+          icon="copy"
+          label={`Copy the caption of ${name}`}
           title="Copy caption (C)"
+          tab={tab}
           disabled={!canCopy}
-          onClick={(event) => {
-            event.stopPropagation()
-            actions.copy(id)
-          }}
-        >
-          <Icon name="copy" />
-        </button>
-        <button
-          type="button"
-          className="icon-button icon-button--quiet"
-          tabIndex={tab}
-          aria-label={`Remove ${name} from the list`}
+          onClick={() => actions.copy(id)}
+        />
+        <CardAction
+          icon="close"
+          label={`Remove ${name} from the list`}
           title="Remove from the list (Delete)"
-          onClick={(event) => {
-            event.stopPropagation()
-            actions.remove(id)
-          }}
-        >
-          <Icon name="close" />
-        </button>
+          tab={tab}
+          quiet
+          onClick={() => actions.remove(id)}
+        />
       </div>
     </article>
   )

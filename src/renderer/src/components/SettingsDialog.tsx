@@ -178,6 +178,12 @@ export function SettingsDialog(props: SettingsDialogProps): React.JSX.Element {
   const { settings, update } = props
   const sampling = settings.sampling
   const sample = sampling.kind === 'sample' ? sampling : null
+  /** Sets an optional sampling limit, or removes it when the field is emptied. */
+  const setSampleOption = (key: 'topP' | 'topK' | 'seed', value: number | null): void => {
+    if (!sample) return
+    const { [key]: _old, ...rest } = sample
+    update({ sampling: value === null ? rest : { ...rest, [key]: value } })
+  }
   return (
     <Dialog title="Settings" onClose={props.onClose} wide className="settings">
       <ModelSection {...props} />
@@ -226,10 +232,7 @@ export function SettingsDialog(props: SettingsDialogProps): React.JSX.Element {
               max={1}
               optional
               placeholder="off"
-              onCommit={(value) => {
-                const { topP: _old, ...rest } = sample
-                update({ sampling: value === null ? rest : { ...rest, topP: value } })
-              }}
+              onCommit={(value) => setSampleOption('topP', value)}
             />
             <NumberField
               label="Top-k"
@@ -240,10 +243,7 @@ export function SettingsDialog(props: SettingsDialogProps): React.JSX.Element {
               integer
               optional
               placeholder="off"
-              onCommit={(value) => {
-                const { topK: _old, ...rest } = sample
-                update({ sampling: value === null ? rest : { ...rest, topK: value } })
-              }}
+              onCommit={(value) => setSampleOption('topK', value)}
             />
             <NumberField
               label="Seed"
@@ -254,10 +254,7 @@ export function SettingsDialog(props: SettingsDialogProps): React.JSX.Element {
               integer
               optional
               placeholder="random"
-              onCommit={(value) => {
-                const { seed: _old, ...rest } = sample
-                update({ sampling: value === null ? rest : { ...rest, seed: value } })
-              }}
+              onCommit={(value) => setSampleOption('seed', value)}
             />
           </div>
         ) : null}
