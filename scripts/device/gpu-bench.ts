@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util'
 import { isVariant } from '../../src/engine/model-files.ts'
 import { isDevice } from '../../src/engine/runtime.ts'
 import { SmolVLM } from '../../src/engine/smolvlm.ts'
-import type { DescribeEvent, DescribeStats } from '../../src/engine/smolvlm.ts'
+import type { DescribeStats } from '../../src/engine/smolvlm.ts'
+import { collect } from '../../tests/support/collect.ts'
 import { writeBenchImage } from '../bench/images.ts'
 
 interface Scenario {
@@ -27,13 +28,6 @@ const SCENARIOS: readonly Scenario[] = [
   { name: '1600x1200, 13 tiles', width: 1600, height: 1200, split: true },
   { name: '512x512 fast mode, 1 tile', width: 512, height: 512, split: false }
 ]
-
-async function finalEvent(events: AsyncIterable<DescribeEvent>) {
-  let last: DescribeEvent | undefined
-  for await (const event of events) last = event
-  if (last?.type !== 'done') throw new Error('generation did not finish')
-  return last
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -85,7 +79,7 @@ async function main() {
         // One untimed run first: GPU providers compile their kernels on first use.
         for (let run = 0; run <= runs; run++) {
           model.clearCache()
-          const done = await finalEvent(
+          const { done } = await collect(
             model.describe({ images: [image], doImageSplitting: scenario.split, maxNewTokens })
           )
           if (run > 0) stats.push(done.stats)

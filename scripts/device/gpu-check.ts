@@ -15,7 +15,7 @@ import { readInputsFile } from '../../src/engine/inputs-file.ts'
 import { isDevice } from '../../src/engine/runtime.ts'
 import type { Device } from '../../src/engine/runtime.ts'
 import { SmolVLM } from '../../src/engine/smolvlm.ts'
-import type { DescribeEvent } from '../../src/engine/smolvlm.ts'
+import { collect } from '../../tests/support/collect.ts'
 import { inputsPath, loadReference, modelDir, requestFor } from '../../tests/support/reference.ts'
 
 interface CaseResult {
@@ -27,13 +27,6 @@ interface CaseResult {
   readonly matching: number
   readonly firstDifference: number | null
   readonly ms: number
-}
-
-async function finalEvent(events: AsyncIterable<DescribeEvent>) {
-  let last: DescribeEvent | undefined
-  for await (const event of events) last = event
-  if (last?.type !== 'done') throw new Error('generation did not finish')
-  return last
 }
 
 function compare(ours: readonly number[], reference: readonly number[]) {
@@ -58,8 +51,8 @@ async function checkModel(name: string, device: Device, results: CaseResult[]) {
         const start = performance.now()
         const done =
           source === 'inputs'
-            ? await finalEvent(model.generate(await readInputsFile(inputsPath(name, c)), requestFor(c)))
-            : await finalEvent(model.describe(requestFor(c)))
+            ? (await collect(model.generate(await readInputsFile(inputsPath(name, c)), requestFor(c)))).done
+            : (await collect(model.describe(requestFor(c)))).done
         const ms = performance.now() - start
         const { matching, firstDifference } = compare(done.tokenIds, c.generated_ids)
         results.push({
