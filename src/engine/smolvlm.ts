@@ -4,6 +4,7 @@ import { SmolvlmError } from './errors.ts'
 import { commonPrefixLength, generateTokens } from './generate.ts'
 import type { GenerationResult, KvSnapshot, ModelInputs } from './generate.ts'
 import { toRgbOverWhite } from './image/alpha-composite.ts'
+import { fileErrorReason } from './image-paths.ts'
 import { decodeImage } from './image/decode-image.ts'
 import type { Rgb8Image } from './image/raster.ts'
 import { openModelFolder } from './model-files.ts'
@@ -152,8 +153,7 @@ async function readSource(input: ImageInput, index: number): Promise<ImageSource
     const file = await readFile(input)
     return { label, bytes: new Uint8Array(file.buffer, file.byteOffset, file.byteLength) }
   } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
-    throw new SmolvlmError('bad-image', `${label} ${reason}.`, { cause })
+    throw new SmolvlmError('bad-image', `${label} ${fileErrorReason(cause)}.`, { cause })
   }
 }
 

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, open, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import type { ImageRef } from '../shared/contract.ts'
+import { isSmolvlmError } from '../engine/errors.ts'
+import { imagesInFolder } from '../engine/image-paths.ts'
 import { AppError, isImageFileName, LIMITS } from '../shared/contract.ts'
 
 /** A file the user gave the app, and the id the renderer knows it by. */
@@ -54,7 +56,15 @@ function safeFileName(name: string): string {
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'image' : cleaned
 }
 
-const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
+/** The folder's images as the CLI finds them too (src/engine/image-paths.ts); an unlistable folder gives none. */
+async function imagesIn(folder: string): Promise<string[]> {
+  try {
+    return await imagesInFolder(folder)
+  } catch (error) {
+    if (isSmolvlmError(error)) throw new AppError(error.code, error.message)
+    return []
+  }
+}
 
 /**
  * The only way a file becomes readable to the app's jobs. Paths come from a drop (the preload's
@@ -80,7 +90,7 @@ export class FileBroker {
         continue // vanished since the drop, or unreadable: nothing to grant
       }
       if (info.isDirectory()) {
-        for (const file of await this.imagesInFolder(path)) {
+        for (const file of await imagesIn(path)) {
           const grant = await this.grantFile(file)
           if (grant && !seen.has(grant.id)) {
             seen.add(grant.id)
@@ -158,37 +168,6 @@ export class FileBroker {
     this.grants.set(grant.id, grant)
     this.byPath.set(real, grant)
     return grant
-  }
-
-  /** Image files under a folder, depth-first in name order; hidden entries and symlinked folders are skipped. */
-  private async imagesInFolder(root: string): Promise<string[]> {
-    const found: string[] = []
-    const visit = async (dir: string, depth: number): Promise<void> => {
-      if (depth > LIMITS.folderDepth) return
-      let entries
-      try {
-        entries = await readdir(dir, { withFileTypes: true })
-      } catch {
-        return
-      }
-      entries.sort((a, b) => byName.compare(a.name, b.name))
-      for (const entry of entries) {
-        if (entry.name.startsWith('.')) continue
-        const path = join(dir, entry.name)
-        if (entry.isDirectory()) await visit(path, depth + 1)
-        else if ((entry.isFile() || entry.isSymbolicLink()) && isImageFileName(entry.name)) {
-          found.push(path)
-          if (found.length > LIMITS.imagesPerFolder) {
-            throw new AppError(
-              'bad-request',
-              `${basename(root)} holds more than ${LIMITS.imagesPerFolder} images; add a smaller folder.`
-            )
-          }
-        }
-      }
-    }
-    await visit(root, 0)
-    return found
   }
 }
 
