@@ -5,6 +5,23 @@ import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { SmolvlmError } from './errors.ts'
 
+/*
+ * Set before the first session exists (onnxruntime reads both when it creates its environment, lazily, on the
+ * first InferenceSession.create).
+ *
+ * Telemetry off: onnxruntime-node 1.30's Linux build starts Microsoft's 1DS telemetry with the environment. It
+ * reads /proc/self/cmdline and matches it against a std::regex ("(.*)[ ]*.*[…"), and libstdc++'s backtracking
+ * regex executor recurses about three frames per character: a command line of ~29,000 characters (450 globbed
+ * file names, a long --prompt) overflowed the 8 MB main-thread stack with a SIGSEGV (87,000 frames seen in gdb).
+ * With ORT_DISABLE_TELEMETRY the file is never opened (checked with strace), any command line works, and nothing
+ * is written under ~/.cache/Microsoft or sent anywhere, as a private, local app should behave.
+ *
+ * Log level fatal: onnxruntime's own log lines ("[E:onnxruntime:…provider_bridge_ort.cc…]" when a provider's
+ * library is missing) went to stderr raw; every failure still reaches us as an exception, which we word.
+ */
+process.env['ORT_DISABLE_TELEMETRY'] = '1'
+ort.env.logLevel = 'fatal'
+
 export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const
 export type Device = (typeof DEVICES)[number]
 export type ExecutionProvider = Exclude<Device, 'auto'>
@@ -59,13 +76,34 @@ function vulkanLoaderPresent(): boolean {
   return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')))
 }
 
+/**
+ * Why a provider cannot work here without trying it, or undefined when it is worth a try. Trying a provider that
+ * onnxruntime-node lacks only prints a warning and quietly runs on the CPU; trying WebGPU without Vulkan makes
+ * Dawn print its own warning on stderr.
+ */
+export function providerUnavailable(
+  provider: ExecutionProvider,
+  platform: NodeJS.Platform = process.platform
+): string | undefined {
+  if (provider === 'cpu') return undefined
+  const backends = ort.listSupportedBackends().map((backend) => backend.name)
+  if (!backends.includes(provider)) return `this build of onnxruntime-node has no ${provider} provider`
+  if (provider === 'cuda' && platform === 'linux' && !cudaLibrariesInstalled()) {
+    return 'the CUDA provider libraries are not installed (npm install --onnxruntime-node-install=cuda12)'
+  }
+  if (provider === 'webgpu' && platform === 'linux' && !vulkanLoaderPresent()) {
+    return 'WebGPU needs Vulkan and there is no Vulkan loader (libvulkan.so.1)'
+  }
+  return undefined
+}
+
 /** GPU providers worth trying on this platform, best first. CPU always ends the list. */
 export function providerCandidates(
   device: Device,
   platform: NodeJS.Platform = process.platform
 ): ExecutionProvider[] {
-  if (device === 'cpu') return ['cpu']
-  if (device !== 'auto') return [device, 'cpu']
+  // A device the user named is used or refused, never silently replaced (see createSession).
+  if (device !== 'auto') return [device]
   const gpu: Record<string, ExecutionProvider[]> = {
     linux: [
       ...(cudaLibrariesInstalled() ? (['cuda'] as const) : []),
@@ -90,8 +128,8 @@ function sessionOptions(
     interOpNumThreads: 1,
     enableCpuMemArena: true,
     enableMemPattern: true,
-    // Errors reach us as exceptions; ORT's own warnings on stderr are noise for users.
-    logSeverityLevel: 3
+    // Errors reach us as exceptions; ORT's own log lines on stderr are noise for users.
+    logSeverityLevel: 4
   }
 }
 
@@ -104,8 +142,9 @@ export function describeProviderError(error: unknown): string {
 }
 
 /**
- * Creates an onnxruntime session on the first provider that accepts the model, falling back towards CPU and
- * recording why each earlier provider failed (so the app can show it). `knownFailures` carries providers that
+ * Creates an onnxruntime session on the first provider that accepts the model. With device "auto" it falls back
+ * towards CPU, recording why each earlier provider failed (so the app can show it); a device the user named is
+ * used or refused ('bad-request' when it is unavailable, 'model-corrupt' when the CPU cannot load the file either). `knownFailures` carries providers that
  * already failed for an earlier session of the same model: they are reported again but not retried.
  */
 export async function createSession(
@@ -115,12 +154,14 @@ export async function createSession(
 ): Promise<LoadedSession> {
   const path = typeof source === 'string' ? source : source.path
   const failedAttempts: ProviderAttempt[] = []
+  let triedNamedDevice = false
   for (const provider of providerCandidates(options.device ?? 'auto')) {
-    const known = knownFailures.get(provider)
+    const known = knownFailures.get(provider) ?? providerUnavailable(provider)
     if (known !== undefined && provider !== 'cpu') {
       failedAttempts.push({ provider, error: known })
       continue
     }
+    triedNamedDevice ||= provider === options.device
     try {
       const session =
         typeof source === 'string'
@@ -133,8 +174,34 @@ export async function createSession(
       knownFailures.set(provider, reason)
     }
   }
-  const cpuError = failedAttempts.at(-1)?.error ?? 'unknown error'
-  throw new SmolvlmError('model-corrupt', `onnxruntime could not load ${path}: ${cpuError}`)
+  const device = options.device ?? 'auto'
+  const last = failedAttempts.at(-1)
+  if (device !== 'auto' && device !== 'cpu' && last !== undefined) {
+    // The named device failed: the CPU tells whether the model or the device is at fault.
+    let cpuError: string | undefined
+    if (triedNamedDevice)
+      try {
+        const probe =
+          typeof source === 'string'
+            ? await ort.InferenceSession.create(source, sessionOptions('cpu', options))
+            : await ort.InferenceSession.create(source.bytes, sessionOptions('cpu', options))
+        await probe.release()
+      } catch (error) {
+        cpuError = describeProviderError(error)
+      }
+    if (cpuError === undefined) {
+      throw new SmolvlmError(
+        'bad-request',
+        `The device "${device}" was asked for but cannot be used on this machine: ${last.error.replace(/\.$/, '')}. ` +
+          'Choose "auto" to use it when present and the CPU otherwise, or "cpu".'
+      )
+    }
+    throw new SmolvlmError('model-corrupt', `onnxruntime could not load ${path}: ${cpuError}`)
+  }
+  throw new SmolvlmError(
+    'model-corrupt',
+    `onnxruntime could not load ${path}: ${last?.error ?? 'unknown error'}`
+  )
 }
 
 export type TensorMetadata = {
