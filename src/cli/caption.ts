@@ -1,9 +1,11 @@
 import { writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { SmolvlmError } from '../engine/errors.ts'
+import { expandImagePaths } from '../engine/image-paths.ts'
 import { readInputsFile, serializeInputs } from '../engine/inputs-file.ts'
-import { isVariant } from '../engine/model-files.ts'
-import type { Variant } from '../engine/model-files.ts'
+import { isVariant, readModelConfig } from '../engine/model-files.ts'
+import type { ModelConfig, Variant } from '../engine/model-files.ts'
 import { isDevice } from '../engine/runtime.ts'
 import type { Device } from '../engine/runtime.ts'
 import type { Sampling } from '../engine/sampling.ts'
@@ -12,25 +14,34 @@ import type { DescribeEvent, DescribeRequest } from '../engine/smolvlm.ts'
 import { resolveModelDir } from './model-arg.ts'
 import { UsageError } from './usage.ts'
 
-export const CAPTION_USAGE = `Usage: smolvlm caption [options] <image...>
+export const CAPTION_USAGE = `Usage: smolvlm caption [options] <image or folder...>
+
+  Folders are searched recursively for images (.jpg .jpeg .png .webp .gif .tif .tiff .avif; hidden
+  entries skipped), in name order. Put -- before image names that start with a dash.
 
   --model <dir|id>        model folder, or a catalog id from the model store (or $SMOLVLM_MODEL)
   --variant <name>        fp32 | fp16 | int8 | uint8 | quantized | q4 | q4f16 | bnb4
                           (default: fp32 where installed, else the installed precision)
   --device <name>         auto | cpu | webgpu | cuda | dml | coreml (default auto)
   --prompt <text>         default "${DEFAULT_PROMPT}"
-  --max-new-tokens <n>    default ${DEFAULT_MAX_NEW_TOKENS}
+  --max-new-tokens <n>    1 up to the model's context (max_position_embeddings); default ${DEFAULT_MAX_NEW_TOKENS}
   --greedy                pick the most likely token (default)
-  --temperature <t>       sample instead, with [--top-p <p>] [--top-k <k>] [--seed <n>]
-  --repetition-penalty <r>
+  --temperature <t>       sample instead (0 < t <= 10); only then may these follow:
+    --top-p <p>           0 < p <= 1
+    --top-k <k>           1 to 100000
+    --seed <n>            0 to 4294967295 (same seed, same caption)
+  --repetition-penalty <r> 0 < r <= 10
   --no-split              one global tile per image (fast mode)
-  --longest-edge <px>     resize target of the longest side before tiling
+  --longest-edge <px>     resize target of the longest side before tiling: from the model's tile size to 8192
   --together              all images in one prompt (otherwise one caption per image)
-  --threads <n>           onnxruntime threads (default: all cores)
-  --json                  one JSON object per result on stdout; messages go to stderr
+  --threads <n>           onnxruntime threads (default: all cores; more than the cores warns)
+  --json                  one JSON line per image on stdout, a result or {"image", "error": {"code", "message"}};
+                          messages and progress go to stderr
   --verbose               print each stage's time (preprocess, vision, prefill) on stderr
   --dump-inputs <file>    write the model inputs (input_ids, pixel_values, pixel_attention_mask) to a JSON file
   --inputs <file>         run from such a file instead of images and prompt
+
+  Exit codes: 0 every image described, 1 some failed, 2 nothing could run (usage, model), 130 interrupted.
 `
 
 interface CaptionArgs {
@@ -47,16 +58,24 @@ interface CaptionArgs {
   readonly request: Omit<DescribeRequest, 'images'>
 }
 
+/** A number option: undefined when absent, a UsageError naming the allowed range when outside it. */
 function numberOption(
   value: string | undefined,
   name: string,
-  check: (n: number) => boolean
+  check: (n: number) => boolean,
+  range: string
 ): number | undefined {
   if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} ${value} is not valid.`)
+  const n = value.trim() === '' ? Number.NaN : Number(value)
+  if (!Number.isFinite(n) || !check(n))
+    throw new UsageError(`--${name} ${value} is not valid: give ${range}.`)
   return n
 }
+
+const isInt = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max
+
+/** The bounds the app's settings and requests accept (src/shared/jobs.ts). */
+const LONGEST_EDGE_MAX = 8192
 
 export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CaptionArgs {
   let parsed
@@ -101,22 +120,47 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   if (values.greedy && values.temperature !== undefined) {
     throw new UsageError('--greedy and --temperature exclude each other.')
   }
-  const temperature = numberOption(values.temperature, 'temperature', (n) => n > 0)
+  const temperature = numberOption(
+    values.temperature,
+    'temperature',
+    (n) => n > 0 && n <= 10,
+    'a number above 0 and at most 10'
+  )
+  if (temperature === undefined) {
+    // Greedy decoding has nothing to cut or seed: say so rather than silently ignore the option.
+    for (const name of ['top-p', 'top-k', 'seed'] as const) {
+      if (values[name] !== undefined) {
+        throw new UsageError(
+          `--${name} needs --temperature: it shapes sampling, and without --temperature the most likely token is picked every time.`
+        )
+      }
+    }
+  }
   const sampling: Sampling =
     temperature === undefined
       ? { kind: 'greedy' }
       : {
           kind: 'sample',
           temperature,
-          topP: numberOption(values['top-p'], 'top-p', (n) => n > 0 && n <= 1),
-          topK: numberOption(values['top-k'], 'top-k', (n) => Number.isInteger(n) && n >= 1),
-          seed: numberOption(values.seed, 'seed', Number.isInteger)
+          topP: numberOption(
+            values['top-p'],
+            'top-p',
+            (n) => n > 0 && n <= 1,
+            'a number above 0 and at most 1'
+          ),
+          topK: numberOption(values['top-k'], 'top-k', isInt(1, 100_000), 'a whole number from 1 to 100000'),
+          seed: numberOption(
+            values.seed,
+            'seed',
+            isInt(0, 2 ** 32 - 1),
+            'a whole number from 0 to 4294967295'
+          )
         }
   return {
     model,
     variant: values.variant,
     device: values.device,
-    threads: numberOption(values.threads, 'threads', (n) => Number.isInteger(n) && n >= 1),
+    threads: numberOption(values.threads, 'threads', isInt(1, 1024), 'a whole number from 1 to 1024'),
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     together: values.together ?? false,
@@ -128,12 +172,23 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       maxNewTokens: numberOption(
         values['max-new-tokens'],
         'max-new-tokens',
-        (n) => Number.isInteger(n) && n >= 1
+        (n) => Number.isInteger(n) && n >= 1,
+        "a whole number from 1 up to the model's context"
       ),
       sampling,
-      repetitionPenalty: numberOption(values['repetition-penalty'], 'repetition-penalty', (n) => n > 0),
+      repetitionPenalty: numberOption(
+        values['repetition-penalty'],
+        'repetition-penalty',
+        (n) => n > 0 && n <= 10,
+        'a number above 0 and at most 10'
+      ),
       doImageSplitting: values['no-split'] ? false : undefined,
-      longestEdge: numberOption(values['longest-edge'], 'longest-edge', (n) => Number.isInteger(n) && n >= 1)
+      longestEdge: numberOption(
+        values['longest-edge'],
+        'longest-edge',
+        isInt(1, LONGEST_EDGE_MAX),
+        `a whole number of pixels from the model's tile size to ${LONGEST_EDGE_MAX}`
+      )
     }
   }
 }
@@ -153,6 +208,10 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+function errorCode(error: unknown): string {
+  return error instanceof SmolvlmError ? error.code : 'internal'
+}
+
 /** The precision that ran: one name, or one per session when they differ. */
 function variantLabel(model: SmolVLM): string | Record<string, string> {
   const variants = Object.fromEntries(model.info.sessions.map((s) => [s.session, s.variant]))
@@ -160,10 +219,66 @@ function variantLabel(model: SmolVLM): string | Record<string, string> {
   return distinct.size === 1 ? [...distinct][0] : variants
 }
 
-/** Runs `smolvlm caption`; returns the exit code (0 all fine, 1 some images failed, 2 nothing could run). */
+/**
+ * Checks the options whose bounds come from the model: the answer must fit the context the model was trained
+ * for (past it the cache cannot even be allocated), and a resize target below the tile size would only blur
+ * each image before it is scaled back up to one tile.
+ */
+export function checkAgainstModel(args: CaptionArgs, config: ModelConfig): void {
+  const context = config.text.maxPositions
+  const maxNewTokens = args.request.maxNewTokens
+  if (maxNewTokens !== undefined && Number.isFinite(context) && maxNewTokens > context) {
+    throw new UsageError(
+      `--max-new-tokens ${maxNewTokens} is beyond the model's context: it reads at most ` +
+        `${context.toLocaleString('en-US')} tokens (max_position_embeddings); give 1 to ${context}.`
+    )
+  }
+  const tile = config.preprocess.tileSize
+  const longestEdge = args.request.longestEdge
+  if (longestEdge !== undefined && longestEdge < tile) {
+    throw new UsageError(
+      `--longest-edge ${longestEdge} is below the model's tile size of ${tile} px ` +
+        `(max_image_size.longest_edge); give ${tile} to ${LONGEST_EDGE_MAX}.`
+    )
+  }
+}
+
+/** One unit of work: one image (or all of them with --together), or an error found before any of it ran. */
+interface Job {
+  readonly images: readonly string[]
+  readonly error?: SmolvlmError
+}
+
+async function planJobs(args: CaptionArgs): Promise<Job[]> {
+  if (args.inputs) return [{ images: [] }]
+  const entries = await expandImagePaths(args.images)
+  if (!args.together) return entries.map((e) => ({ images: [e.path], error: e.error }))
+  const good = entries.filter((e) => !e.error).map((e) => e.path)
+  return [
+    ...entries.filter((e) => e.error).map((e) => ({ images: [e.path], error: e.error })),
+    ...(good.length > 0 ? [{ images: good }] : [])
+  ]
+}
+
+/** Runs `smolvlm caption`; returns the exit code (0 all fine, 1 some images failed, 2 nothing could run, 130 interrupted). */
 export async function runCaption(argv: readonly string[], io: Output = stdio): Promise<number> {
   const args = parseCaptionArgs(argv)
   const dir = await resolveModelDir(args.model)
+  // The configs are read again by the load; an unreadable one is left for the load to report.
+  const config = await readModelConfig(dir).catch(() => undefined)
+  if (config) checkAgainstModel(args, config)
+  const cores = availableParallelism()
+  if (args.threads !== undefined && args.threads > cores) {
+    io.err(
+      `smolvlm: warning: --threads ${args.threads} is more than the ${cores} cores here; ` +
+        `extra threads only compete for them (slower, not faster).\n`
+    )
+  }
+  const jobs = await planJobs(args)
+  if (args.dumpInputs && jobs.length > 1) {
+    io.err('smolvlm: --dump-inputs writes one job; use it with one image or --together\n')
+    return 2
+  }
   let model: SmolVLM
   try {
     model = await SmolVLM.load(dir, { variant: args.variant, device: args.device, threads: args.threads })
@@ -179,35 +294,58 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
       io.err(`smolvlm: ${attempt.provider} unavailable (${attempt.error}); using ${session.provider}\n`)
     }
   }
-  const jobs: (readonly string[])[] = args.inputs
-    ? [[]]
-    : args.together
-      ? [args.images]
-      : args.images.map((i) => [i])
-  if (args.dumpInputs && jobs.length > 1) {
-    io.err('smolvlm: --dump-inputs writes one job; use it with one image or --together\n')
-    return 2
-  }
   let failures = 0
+  let finished = 0
   const controller = new AbortController()
-  const onSignal = () => controller.abort()
-  process.once('SIGINT', onSignal)
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      // A second Ctrl-C: whatever is still running (a read, a native call) is not waited for.
+      io.err('smolvlm: interrupted again; stopping now\n')
+      process.exit(130)
+    }
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
   try {
-    for (const images of jobs) {
+    for (const [index, job] of jobs.entries()) {
       if (controller.signal.aborted) break
+      if (jobs.length > 1) io.err(`[${index + 1}/${jobs.length}] ${job.images.join(', ')}\n`)
       try {
-        await runJob(model, args, images, io, controller.signal)
+        if (job.error) throw job.error
+        const completed = await runJob(model, args, job.images, io, controller.signal)
+        if (completed) finished++
       } catch (error) {
+        if (controller.signal.aborted) break
         failures++
-        const label = images.length > 0 ? images.join(', ') : (args.inputs ?? '')
-        io.err(`smolvlm: ${label}: ${describeError(error)}\n`)
+        finished++
+        reportFailure(args, job.images, error, io)
       }
     }
   } finally {
     process.off('SIGINT', onSignal)
     await model.dispose()
   }
+  if (controller.signal.aborted) {
+    const total = jobs.reduce((n, job) => n + Math.max(job.images.length, 1), 0)
+    const left = jobs.slice(finished).reduce((n, job) => n + Math.max(job.images.length, 1), 0)
+    io.err(`smolvlm: interrupted; ${left} of ${total} image${total === 1 ? '' : 's'} not described\n`)
+    return 130
+  }
   return failures > 0 ? 1 : 0
+}
+
+function reportFailure(args: CaptionArgs, images: readonly string[], error: unknown, io: Output): void {
+  const message = describeError(error)
+  const label = images.length > 0 ? images.join(', ') : (args.inputs ?? '')
+  // Messages about a path already start with it.
+  io.err(`smolvlm: ${label && !message.startsWith(label) ? `${label}: ` : ''}${message}\n`)
+  if (!args.json) return
+  const where = args.inputs
+    ? { inputs: args.inputs }
+    : images.length === 1
+      ? { image: images[0], images }
+      : { images }
+  io.out(JSON.stringify({ ...where, error: { code: errorCode(error), message } }) + '\n')
 }
 
 async function runJob(
@@ -216,7 +354,8 @@ async function runJob(
   images: readonly string[],
   io: Output,
   signal: AbortSignal
-): Promise<void> {
+): Promise<boolean> {
+  let completed = false
   let events: AsyncGenerator<DescribeEvent>
   let prompt = args.request.prompt ?? DEFAULT_PROMPT
   if (args.inputs) {
@@ -239,6 +378,7 @@ async function runJob(
       io.err(`smolvlm: ${event.stage} ${event.ms.toFixed(0)} ms\n`)
     else if (event.type === 'token' && !args.json) io.out(event.text)
     else if (event.type === 'done') {
+      completed = !event.cancelled
       if (!args.json) {
         io.out('\n')
         const s = event.stats
@@ -253,6 +393,7 @@ async function runJob(
       const s = event.stats
       io.out(
         JSON.stringify({
+          ...(images.length === 1 ? { image: images[0] } : {}),
           images,
           prompt,
           text: event.text,
@@ -275,4 +416,5 @@ async function runJob(
       )
     }
   }
+  return completed
 }

@@ -1,17 +1,26 @@
 import { isSmolvlmError } from '../engine/errors.ts'
 import { CAPTION_USAGE, runCaption } from './caption.ts'
 import { runModels } from './models.ts'
+import { packageVersion, userFolder } from './npm-cwd.ts'
 import { UsageError } from './usage.ts'
 
 const USAGE = `Usage: smolvlm <command> [options]
 
 Commands:
-  caption <image...>    describe images (smolvlm caption --help for options)
-  models <command>      list, pull, verify, rm, import, du (smolvlm models --help)
+  caption <image|folder...>  describe images (smolvlm caption --help for options)
+  models <command>           list, pull, verify, rm, import, du (smolvlm models --help)
+
+  --version                  print the version
 `
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
+  const folder = userFolder()
+  if (folder) process.chdir(folder)
+  if (command === '--version' || (command === 'caption' && rest.includes('--version'))) {
+    process.stdout.write(`smolvlm ${packageVersion()}\n`)
+    return 0
+  }
   if (command === 'caption') {
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(CAPTION_USAGE)

@@ -62,7 +62,7 @@ describe('smolvlm caption', () => {
     )
   })
 
-  it('reports a bad image on one stderr line, describes the others and exits 1', async () => {
+  it('reports a bad image on one stderr line and one JSON line, describes the others and exits 1', async () => {
     const wide = byName('describe-wide')
     const bad = imagePath('images/bad/not-an-image.jpg')
     const { code, stdout, stderr } = await smolvlm([
@@ -73,9 +73,20 @@ describe('smolvlm caption', () => {
       imagePath(wide.images[0])
     ])
     expect(code).toBe(1)
-    const failures = stderr.split('\n').filter((line) => line.includes('not-an-image.jpg'))
+    const failures = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('smolvlm:') && line.includes('not-an-image.jpg'))
     expect(failures).toHaveLength(1)
-    expect(JSON.parse(stdout.trim()).tokenIds).toEqual(wide.generated_ids)
+    const [failed, described] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(failed).toEqual({
+      image: bad,
+      images: [bad],
+      error: { code: 'bad-image', message: expect.stringContaining('not-an-image.jpg') }
+    })
+    expect(described.tokenIds).toEqual(wide.generated_ids)
   })
 
   it('puts every image in one prompt with --together', async () => {
