@@ -9,16 +9,22 @@ import { writeBenchImage } from './images.ts'
 import type { BenchCase, RunMetrics, RunnerReply, RunnerRequest } from './protocol.ts'
 
 /**
- * `npm run bench -- [--model <dir>] [--variant v] [--runs n] [--cases 512x512,...] [--vs-transformersjs] [--json]`
- * Without --model it uses (and if needed builds, with Python) a random-weight model of the real 256M size.
+ * `npm run bench -- [--model <dir>] [--decoder-shape genai|traced] [--variant v] [--runs n] [--cases 512x512,...]
+ *   [--vs-transformersjs] [--json]`
+ * Without --model it uses (and if needed builds, with Python) a random-weight model of the real 256M size whose
+ * decoder has the official files' shape (the onnxruntime-genai builder's GroupQueryAttention graph), or with
+ * `--decoder-shape traced` the torch trace the first fixtures used.
  *
  * Each implementation runs in its own process (so peak RSS is its own), loads the model once, and the orchestrator
  * alternates them case by case and run by run. Figures are medians of the runs after one warm-up run.
  */
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const ROOT = resolve(HERE, '../..')
-/** The default model: random weights with the real SmolVLM-256M dimensions, built on demand (never committed). */
-const RANDOM_256M = join(ROOT, '.cache/models/random-256m')
+/** The default models: random weights with the real SmolVLM-256M dimensions, built on demand (never committed). */
+const RANDOM_256M = {
+  genai: join(ROOT, '.cache/models/random-256m-genai'),
+  traced: join(ROOT, '.cache/models/random-256m')
+} as const
 const PROMPT = 'Can you describe this image?'
 
 type Implementation = 'ours' | 'transformersjs'
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' },
+      'decoder-shape': { type: 'string', default: 'genai' },
       variant: { type: 'string', default: 'fp32' },
       runs: { type: 'string', default: '3' },
       tokens: { type: 'string', default: '32' },
@@ -109,12 +116,21 @@ async function main(): Promise<void> {
     }
   })
   const log = (text: string) => process.stderr.write(`bench: ${text}\n`)
-  const modelDir = values.model ? resolve(values.model) : RANDOM_256M
+  const shape = values['decoder-shape']
+  if (shape !== 'genai' && shape !== 'traced') {
+    log(`--decoder-shape is genai (the official files' shape) or traced, not "${shape}"`)
+    process.exit(2)
+  }
+  const modelDir = values.model ? resolve(values.model) : RANDOM_256M[shape]
   if (!values.model && !existsSync(join(modelDir, 'onnx/decoder_model_merged.onnx'))) {
-    log(`building the random-weight 256M model into ${modelDir} (Python, a few minutes, ~1.6 GB)`)
-    const build = spawnSync('bash', [join(ROOT, 'scripts/fixtures/run.sh'), '--full-size', modelDir], {
-      stdio: 'inherit'
-    })
+    log(
+      `building the random-weight 256M model (${shape} decoder) into ${modelDir} (Python, a few minutes, ~1.6 GB)`
+    )
+    const build = spawnSync(
+      'bash',
+      [join(ROOT, 'scripts/fixtures/run.sh'), '--full-size', modelDir, '--decoder-shape', shape],
+      { stdio: 'inherit' }
+    )
     if (build.status !== 0) {
       log('could not build it; pass --model <dir> with a SmolVLM model folder instead')
       process.exit(2)

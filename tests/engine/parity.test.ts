@@ -6,11 +6,14 @@ import { inputsPath, loadReference, modelDir, requestFor } from '../support/refe
 
 /**
  * Fidelity to Python transformers (slow Idefics3 processor + generate) on random-weight models of the real
- * architecture: the same prompt ids, the same pixel_values, the same greedy tokens.
+ * architecture: the same prompt ids, the same pixel_values, the same greedy tokens. Both decoder shapes: the
+ * torch trace (tiny-gqa, tiny-mha) and the official files' onnxruntime-genai graph with GroupQueryAttention
+ * (*-genai; -cpu: packed QKV, rotary inside the attention, no position_ids input, as the 2.2B file).
  */
 const pixelReport: string[] = []
+const MODELS = ['tiny-gqa', 'tiny-mha', 'tiny-gqa-genai', 'tiny-mha-genai', 'tiny-mha-genai-cpu']
 
-for (const modelName of ['tiny-gqa', 'tiny-mha']) {
+for (const modelName of MODELS) {
   const reference = loadReference(modelName)
 
   describe(`${modelName}: parity with the Python reference`, () => {

@@ -6,25 +6,28 @@ import { collect } from '../support/collect.ts'
 import { inputsPath, loadReference, modelDir, requestFor } from '../support/reference.ts'
 
 /**
- * Every precision of the official export loads and generates the same ids as onnxruntime's Python API does on
- * the same files and inputs (scripts/fixtures/ort_runner.py), including the float16 KV cache of fp16/q4f16.
+ * Every precision of an export loads and generates the same ids as onnxruntime's Python API does on the same
+ * files and inputs (scripts/fixtures/ort_runner.py): the traced fixture (float16 KV cache in fp16, all-float16
+ * I/O in q4f16) and the official-shape ones (GroupQueryAttention; fp16 and q4f16 keep float32 I/O).
  */
-const reference = loadReference('tiny-gqa')
-const variants = Object.keys(reference.cases[0].onnx_generated_ids) as Variant[]
+for (const modelName of ['tiny-gqa', 'tiny-gqa-genai', 'tiny-mha-genai', 'tiny-mha-genai-cpu']) {
+  const reference = loadReference(modelName)
+  const variants = Object.keys(reference.cases[0].onnx_generated_ids).filter((v) => v !== 'fp32') as Variant[]
 
-describe.each(variants)('tiny-gqa %s', (variant) => {
-  let model: SmolVLM
-  beforeAll(async () => {
-    model = await SmolVLM.load(modelDir('tiny-gqa'), { variant, device: 'cpu' })
+  describe.each(variants)(`${modelName} %s`, (variant) => {
+    let model: SmolVLM
+    beforeAll(async () => {
+      model = await SmolVLM.load(modelDir(modelName), { variant, device: 'cpu' })
+    })
+    afterAll(() => model?.dispose())
+
+    it.each(reference.cases.map((c) => [c.name, c] as const))(
+      '%s matches onnxruntime-python',
+      async (_name, c) => {
+        const inputs = await readInputsFile(inputsPath(modelName, c))
+        const { done } = await collect(model.generate(inputs, requestFor(c)))
+        expect(done.tokenIds).toEqual(c.onnx_generated_ids[variant])
+      }
+    )
   })
-  afterAll(() => model?.dispose())
-
-  it.each(reference.cases.map((c) => [c.name, c] as const))(
-    '%s matches onnxruntime-python',
-    async (_name, c) => {
-      const inputs = await readInputsFile(inputsPath('tiny-gqa', c))
-      const { done } = await collect(model.generate(inputs, requestFor(c)))
-      expect(done.tokenIds).toEqual(c.onnx_generated_ids[variant])
-    }
-  )
-})
+}
