@@ -3,51 +3,19 @@
 // binary, which Electron >= 42 downloads on first run (no network on CI) — so when there is none, say why
 // and exit 0 ("skipped"), instead of failing. Never require('electron') here: that would start the download.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findElectron } from './lib/electron-binary.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-
-/** The Electron executable inside a dist folder, per platform (as the electron package lays it out). */
-function executableIn(dist) {
-  if (process.platform === 'win32') return join(dist, 'electron.exe')
-  if (process.platform === 'darwin') return join(dist, 'Electron.app', 'Contents', 'MacOS', 'Electron')
-  return join(dist, 'electron')
-}
-
-/** { path } of a usable Electron binary, or { reason } why there is none. */
-export function findElectron() {
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH
-  if (override) {
-    const path = executableIn(override)
-    return existsSync(path)
-      ? { path }
-      : { reason: `ELECTRON_OVERRIDE_DIST_PATH is set but ${path} does not exist` }
-  }
-  const packageDir = join(root, 'node_modules', 'electron')
-  if (!existsSync(packageDir)) return { reason: 'the electron package is not installed (npm install)' }
-  const pathTxt = join(packageDir, 'path.txt')
-  if (!existsSync(pathTxt)) {
-    return {
-      reason:
-        'node_modules/electron/path.txt is missing: Electron >= 42 downloads its binary on first run (npx install-electron), ' +
-        'which needs the network; or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron build'
-    }
-  }
-  const path = join(packageDir, 'dist', readFileSync(pathTxt, 'utf8').trim())
-  return existsSync(path)
-    ? { path }
-    : { reason: `node_modules/electron/path.txt names ${path}, which does not exist` }
-}
 
 function hasCommand(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
 }
 
 function main() {
-  const electron = findElectron()
+  const electron = findElectron({ root })
   if (!electron.path) {
     console.log(`skipped: no Electron binary (${electron.reason})`)
     return 0
