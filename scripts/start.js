@@ -21,6 +21,7 @@ export function cannotInstallMessage(version, reason) {
 function consoleLog() {
   const tty = Boolean(process.stderr.isTTY)
   let progressShown = false
+  let tensShown = 0
   return {
     info: (line) => {
       if (progressShown && tty) process.stderr.write('\n')
@@ -37,7 +38,10 @@ function consoleLog() {
       if (tty) {
         process.stderr.write(`\rnpm start: downloading Electron… ${mb} MB`)
         progressShown = true
-      } else if (mb > 0 && mb % 10 === 0) process.stderr.write(`npm start: downloading Electron… ${mb} MB\n`)
+      } else if (Math.floor(mb / 10) > tensShown) {
+        tensShown = Math.floor(mb / 10)
+        process.stderr.write(`npm start: downloading Electron… ${mb} MB\n`)
+      }
     }
   }
 }

@@ -203,16 +203,26 @@ describe('npm start (scripts/start.js)', () => {
     async () => {
       const p = await project('not installed')
       const file = `electron-v${VERSION}-linux-x64.zip`
+      // 24 MB, served as 12 MB, 10 MB and the rest with a pause after each, so the progress line shows 1x and 2x MB.
       const body = zip([
         { name: 'electron', data: Buffer.from(FAKE_ELECTRON), mode: 0o755 },
-        { name: 'version', data: Buffer.from(VERSION), mode: 0o644 }
+        { name: 'version', data: Buffer.from(VERSION), mode: 0o644 },
+        { name: 'resources/padding', data: Buffer.alloc(24e6), mode: 0o644 }
       ])
       const sums = `${createHash('sha256').update(body).digest('hex')} *${file}\n`
       const requests: string[] = []
       const server = createServer((req, res) => {
         requests.push(req.url ?? '')
-        if (req.url === `/v${VERSION}/${file}`) res.end(body)
-        else if (req.url === `/v${VERSION}/SHASUMS256.txt`) res.end(sums)
+        if (req.url === `/v${VERSION}/${file}`) {
+          res.writeHead(200, { 'content-length': body.length })
+          const ends = [12e6, 22e6, body.length]
+          const send = (piece: number): void => {
+            if (piece === ends.length) return void res.end()
+            res.write(body.subarray(piece === 0 ? 0 : ends[piece - 1], ends[piece]))
+            setTimeout(() => send(piece + 1), 1200)
+          }
+          send(0)
+        } else if (req.url === `/v${VERSION}/SHASUMS256.txt`) res.end(sums)
         else res.writeHead(404).end()
       })
       await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
@@ -225,6 +235,10 @@ describe('npm start (scripts/start.js)', () => {
         })
         expect(output).toContain(`npm start: downloading the Electron ${VERSION} binary (once)…`)
         expect(output).toContain(`npm start: Electron ${VERSION} installed in node_modules/electron/dist`)
+        // Not a terminal: one progress line per 10 MB.
+        expect(output).toMatch(/^npm start: downloading Electron… 1\d MB$/m)
+        expect(output).toMatch(/^npm start: downloading Electron… 2\d MB$/m)
+        expect(output).not.toMatch(/^\s+at /m)
         expect(code).toBe(0)
         expect(requests).toContain(`/v${VERSION}/${file}`)
         expect(readFileSync(join(p.root, 'node_modules/electron/path.txt'), 'utf8')).toBe('electron')
