@@ -127,8 +127,11 @@ export interface ModelInfo {
   /** The provider running the decoder: what "device" means to a user. */
   readonly provider: SessionInfo['provider']
   readonly config: Omit<ModelConfig, 'tokenizerJson' | 'tokenizerConfig' | 'chatTemplate'>
-  /** 'appended': the decoder returns each step's keys/values and the engine keeps the cache; 'present': as shipped. */
-  readonly kvCache: 'appended' | 'present'
+  /**
+   * 'appended': the decoder returns each step's keys/values and the engine keeps the cache; 'shared-buffer': the
+   * decoder's GroupQueryAttention writes into one buffer that is both past and present; 'present': as shipped.
+   */
+  readonly kvCache: 'appended' | 'shared-buffer' | 'present'
   /** Whether the decoder computes logits for the last position only (instead of the whole prompt). */
   readonly lastPositionLogits: boolean
   readonly loadMs: number
@@ -209,7 +212,11 @@ export class SmolVLM {
       sessions: sessions.info,
       provider: sessions.info.find((s) => s.session === 'decoder_model_merged')?.provider ?? 'cpu',
       config,
-      kvCache: sessions.cache.newKvOutputs ? 'appended' : 'present',
+      kvCache: sessions.cache.newKvOutputs
+        ? 'appended'
+        : sessions.cache.sharedBuffer
+          ? 'shared-buffer'
+          : 'present',
       lastPositionLogits: sessions.cache.lastPositionLogits,
       loadMs: performance.now() - start
     }
