@@ -11,7 +11,8 @@ import {
 import type { Field } from './onnx-proto.ts'
 
 /**
- * Two load-time edits of the decoder graph that change what it returns, never what it computes:
+ * Load-time edits of the decoder graph that change what it returns, never what it computes, and one fact read from
+ * it:
  *
  * 1. Each step's own keys/values as outputs. The shipped decoder returns the whole cache (`present.*` = past + this
  *    step) every step, and onnxruntime-node copies every output into a fresh JavaScript ArrayBuffer: at 1,141 tokens
@@ -21,6 +22,12 @@ import type { Field } from './onnx-proto.ts'
  * 2. Logits of the last position only. Generation needs one row of logits, but the prefill computes (and copies out)
  *    all of them: 1,141 × 49,280 floats = 225 MB, and ~20% of the prefill's arithmetic. A Slice of the last position
  *    is inserted before the language-model head.
+ *
+ * 3. (Read, not edited.) Whether every `present.*` output comes straight from a com.microsoft GroupQueryAttention node
+ *    that reads the matching `past_key_values.*` input, as in the official files (the onnxruntime-genai builder's
+ *    graph). That operator then works in place when past and present are one buffer (it sees the same pointer):
+ *    the engine feeds a buffer sized for the whole generation as both, and no cache byte is copied per token
+ *    (kv-cache.ts, SharedBufferCache).
  *
  * Only the graph structure is touched (a minimal protobuf edit); weights are copied through byte for byte.
  */
@@ -58,6 +65,8 @@ export interface DecoderRewrite {
   readonly newKvOutputs?: ReadonlyMap<string, string>
   /** Whether edit 2 applied: `logits` is [batch, 1, vocab]. */
   readonly lastPositionLogits: boolean
+  /** Fact 3: the cache can be one buffer shared by past_key_values.* and present.*. */
+  readonly sharedBufferKv: boolean
 }
 
 interface NodeInfo {
@@ -136,6 +145,24 @@ function kvReplacements(bytes: Uint8Array, nodes: readonly NodeInfo[], outputNam
   }
   const presents = outputNames.filter((name) => name.startsWith('present.'))
   return presents.length > 0 && presents.every((name) => replacement.has(name)) ? replacement : undefined
+}
+
+/** GroupQueryAttention's inputs 3, 4 are past key, value; its outputs 1, 2 present key, value. */
+function attentionOwnsCache(nodes: readonly NodeInfo[], outputNames: readonly string[]): boolean {
+  const owned = new Set<string>()
+  for (const node of nodes) {
+    if (node.opType !== 'GroupQueryAttention' || node.domain !== 'com.microsoft') continue
+    for (const [slot, kind] of [
+      [1, 'key'],
+      [2, 'value']
+    ] as const) {
+      const present = /^present\.(\d+)\.(key|value)$/.exec(node.outputs[slot] ?? '')
+      if (present && present[2] === kind && node.inputs[slot + 2] === `past_key_values.${present[1]}.${kind}`)
+        owned.add(node.outputs[slot])
+    }
+  }
+  const presents = outputNames.filter((name) => name.startsWith('present.'))
+  return presents.length > 0 && presents.every((name) => owned.has(name))
 }
 
 const PASS_THROUGH = new Set(['Cast', 'Identity'])
@@ -266,9 +293,11 @@ export function rewriteDecoder(model: Uint8Array, inPlace?: Uint8Array): Decoder
   const outputNames = outputFields.map((f) => stringsOf(model, f, VALUE_INFO_NAME)[0] ?? '')
 
   const kv = kvReplacements(model, nodes, outputNames)
+  const sharedBufferKv = !kv && attentionOwnsCache(nodes, outputNames)
   // Slice with its bounds as inputs exists from opset 10.
   const head = defaultOpset(model, modelFields) >= 10 ? languageModelHead(nodes) : undefined
-  if (!kv && !head) return undefined
+  if (!kv && !head)
+    return sharedBufferKv ? { bytes: model, lastPositionLogits: false, sharedBufferKv } : undefined
 
   const newKvOutputs = new Map<string, string>()
   const graphParts: Uint8Array[] = []
@@ -306,6 +335,7 @@ export function rewriteDecoder(model: Uint8Array, inPlace?: Uint8Array): Decoder
   return {
     bytes: (inPlace && assembleInPlace(parts, inPlace)) || concatBytes(parts),
     newKvOutputs: kv ? newKvOutputs : undefined,
-    lastPositionLogits: head !== undefined
+    lastPositionLogits: head !== undefined,
+    sharedBufferKv
   }
 }

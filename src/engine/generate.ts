@@ -158,8 +158,8 @@ export async function* generateTokens(
     const positions = BigInt64Array.from(fresh, (_, i) => BigInt(reused + i))
     feeds['position_ids'] = new ort.Tensor('int64', positions, [1, fresh.length])
   }
-  outputs = await clock.run(sessions.decoder.session, feeds, 'language model')
-  cache.update(outputs)
+  outputs = await clock.run(sessions.decoder.session, feeds, 'language model', cache.fetches?.())
+  cache.update(outputs, fresh.length)
   const prefillMs = performance.now() - start
   yield { type: 'prefill', ms: prefillMs }
 
@@ -188,7 +188,7 @@ export async function* generateTokens(
     step['attention_mask'] = new ort.Tensor('int64', ones.subarray(0, total), [1, total])
     if (withPositions)
       step['position_ids'] = new ort.Tensor('int64', BigInt64Array.of(BigInt(total - 1)), [1, 1])
-    outputs = await clock.run(sessions.decoder.session, step, 'language model')
-    cache.update(outputs)
+    outputs = await clock.run(sessions.decoder.session, step, 'language model', cache.fetches?.())
+    cache.update(outputs, 1)
   }
 }

@@ -1,16 +1,21 @@
 import { ort } from './runtime.ts'
 
 /**
- * The decoder's key/value cache between steps, in one of two shapes:
+ * The decoder's key/value cache between steps, in one of three shapes:
  * - `PresentCache`: the graph returns the whole cache (`present.*`) each step and we feed it back as is.
  * - `AppendedCache`: the graph returns only the step's own keys/values (see decoder-rewrite.ts) and we append them to
  *   buffers allocated once per generation, so no per-token allocation grows with the context.
+ * - `SharedBufferCache`: GroupQueryAttention graphs (the official files): one buffer per layer and kind, sized for the
+ *   whole generation, is both the past input and the present output, and the operator writes each step's keys and
+ *   values into it in place.
  */
 export interface DecoderCache {
   /** The past_key_values.* feeds for the next run. */
   feeds(): Record<string, ort.Tensor>
-  /** Takes in a run's outputs. */
-  update(outputs: ort.InferenceSession.ReturnType): void
+  /** Outputs to pre-allocate for the next run (onnxruntime-node writes into them), if any. */
+  fetches?(): Record<string, ort.Tensor>
+  /** Takes in a run's outputs; `positions` is how many the run fed (its inputs_embeds length). */
+  update(outputs: ort.InferenceSession.ReturnType, positions: number): void
   /** The cache as it stands, by past_key_values.* name ([1, heads, length, head dim] each). */
   tensors(): Record<string, ort.Tensor>
 }
@@ -141,5 +146,70 @@ export class AppendedCache implements DecoderCache {
 
   tensors(): Record<string, ort.Tensor> {
     return this.current
+  }
+}
+
+/**
+ * Past and present in one buffer per cache input: [1, heads, capacity, head dim], capacity = the whole generation.
+ * com.microsoft GroupQueryAttention takes past and present that share memory as its "shared buffer" mode: the valid
+ * length comes from the attention mask (seqlens_k), the new positions are written behind it, and nothing of the
+ * cache is copied, allocated or returned per token (onnxruntime-node fills a pre-allocated output in place).
+ */
+export class SharedBufferCache implements DecoderCache {
+  private readonly buffers = new Map<string, KvArray>()
+  private readonly pastTensors: Record<string, ort.Tensor> = {}
+  private readonly presentTensors: Record<string, ort.Tensor> = {}
+  private length: number
+
+  constructor(
+    presentToPast: ReadonlyMap<string, string>,
+    private readonly type: KvType,
+    private readonly heads: number,
+    private readonly headDim: number,
+    private readonly capacity: number,
+    initial: Record<string, ort.Tensor>
+  ) {
+    this.length = Object.values(initial)[0]?.dims[2] ?? 0
+    const dims = [1, heads, capacity, headDim]
+    for (const [present, past] of presentToPast) {
+      const buffer = allocate(type, heads * capacity * headDim)
+      const kept = initial[past]?.data as KvArray | undefined
+      for (let h = 0; h < heads && this.length > 0; h++) {
+        const from = h * this.length * headDim
+        buffer.set(kept!.subarray(from, from + this.length * headDim), h * capacity * headDim)
+      }
+      this.buffers.set(past, buffer)
+      // Two tensors over the same memory: the operator must see one pointer for past and present.
+      this.pastTensors[past] = new ort.Tensor(type, buffer, dims)
+      this.presentTensors[present] = new ort.Tensor(type, buffer, dims)
+    }
+  }
+
+  feeds(): Record<string, ort.Tensor> {
+    return this.pastTensors
+  }
+
+  fetches(): Record<string, ort.Tensor> {
+    return this.presentTensors
+  }
+
+  update(_outputs: ort.InferenceSession.ReturnType, positions: number): void {
+    // The operator already wrote them into the buffers.
+    this.length += positions
+  }
+
+  /** A compact copy, [1, heads, length, head dim] per input (the buffers keep being written). */
+  tensors(): Record<string, ort.Tensor> {
+    const { heads, headDim, length, capacity } = this
+    const result: Record<string, ort.Tensor> = {}
+    for (const [past, buffer] of this.buffers) {
+      const compact = allocate(this.type, heads * length * headDim)
+      for (let h = 0; h < heads; h++) {
+        const from = h * capacity * headDim
+        compact.set(buffer.subarray(from, from + length * headDim), h * length * headDim)
+      }
+      result[past] = new ort.Tensor(this.type, compact, [1, heads, length, headDim])
+    }
+    return result
   }
 }

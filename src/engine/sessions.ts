@@ -1,7 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { SmolvlmError } from './errors.ts'
-import { AppendedCache, PresentCache, truncateCache } from './kv-cache.ts'
+import { AppendedCache, PresentCache, SharedBufferCache, truncateCache } from './kv-cache.ts'
 import type { DecoderCache } from './kv-cache.ts'
 import { rewriteDecoder } from './decoder-rewrite.ts'
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.ts'
@@ -57,6 +57,8 @@ export interface CacheLayout {
   readonly newKvOutputs?: ReadonlyMap<string, string>
   /** When the graph was rewritten to compute logits for the last position only. */
   readonly lastPositionLogits: boolean
+  /** When GroupQueryAttention owns the cache and can share one buffer for past and present (decoder-rewrite.ts). */
+  readonly sharedBuffer: boolean
   readonly type: FloatType
   readonly numKeyValueHeads: number
   readonly headDim: number
@@ -67,7 +69,8 @@ function cacheLayout(
   fallbackHeads: number,
   fallbackHeadDim: number,
   newKvOutputs: ReadonlyMap<string, string> | undefined,
-  lastPositionLogits: boolean
+  lastPositionLogits: boolean,
+  sharedBuffer: boolean
 ): CacheLayout {
   const inputs = tensorMetadata(decoder.inputMetadata)
   const pastNames = decoder.inputNames.filter((name) => /^past_key_values\.\d+\.(key|value)$/.test(name))
@@ -91,6 +94,7 @@ function cacheLayout(
     presentToPast,
     newKvOutputs,
     lastPositionLogits,
+    sharedBuffer,
     type: floatType(first, pastNames[0]),
     numKeyValueHeads: numeric(first?.shape[1], fallbackHeads),
     headDim: numeric(first?.shape[3], fallbackHeadDim)
@@ -104,11 +108,16 @@ export class RunClock {
   async run(
     session: ort.InferenceSession,
     feeds: Record<string, ort.Tensor>,
-    what: string
+    what: string,
+    preallocated?: Record<string, ort.Tensor>
   ): Promise<ort.InferenceSession.ReturnType> {
     const start = performance.now()
     try {
-      return await session.run(feeds)
+      if (!preallocated) return await session.run(feeds)
+      // Every output is fetched: the pre-allocated ones are filled in place, the others (null) allocated.
+      const fetches: Record<string, ort.Tensor | null> = {}
+      for (const name of session.outputNames) fetches[name] = preallocated[name] ?? null
+      return await session.run(feeds, fetches as ort.InferenceSession.FetchesType)
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error)
       if (/alloc|out of memory|bad_alloc/i.test(text)) {
@@ -195,6 +204,7 @@ export class ModelSessions {
     const providerFailures = new Map<ExecutionProvider, string>()
     let newKvOutputs: ReadonlyMap<string, string> | undefined
     let lastPositionLogits = false
+    let sharedBufferKv = false
     try {
       // One at a time: loading the three graphs in parallel only raises peak memory.
       loaded.vision_encoder = await createSession(
@@ -222,6 +232,7 @@ export class ModelSessions {
           )
           newKvOutputs = rewrite.newKvOutputs
           lastPositionLogits = rewrite.lastPositionLogits
+          sharedBufferKv = rewrite.sharedBufferKv
         } catch {
           // The rewritten graph did not load: the file as it is still works, only slower.
         }
@@ -259,7 +270,14 @@ export class ModelSessions {
       embed,
       decoder,
       info,
-      cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, newKvOutputs, lastPositionLogits),
+      cacheLayout(
+        decoder.session,
+        text.numKeyValueHeads,
+        text.headDim,
+        newKvOutputs,
+        lastPositionLogits,
+        sharedBufferKv
+      ),
       {
         pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
         pixelMask: maskType === 'int64' ? 'int64' : 'bool',
@@ -341,10 +359,12 @@ export class ModelSessions {
     prefix?: { cache: Readonly<Record<string, ort.Tensor>>; length: number }
   ): DecoderCache {
     const initial = prefix ? truncateCache(prefix.cache, prefix.length) : this.emptyCache()
-    const { newKvOutputs, type, numKeyValueHeads, headDim } = this.cache
-    return newKvOutputs
-      ? new AppendedCache(newKvOutputs, type, numKeyValueHeads, headDim, capacity, initial)
-      : new PresentCache(this.cache.presentToPast, initial)
+    const { newKvOutputs, sharedBuffer, presentToPast, type, numKeyValueHeads, headDim } = this.cache
+    if (newKvOutputs)
+      return new AppendedCache(newKvOutputs, type, numKeyValueHeads, headDim, capacity, initial)
+    if (sharedBuffer)
+      return new SharedBufferCache(presentToPast, type, numKeyValueHeads, headDim, capacity, initial)
+    return new PresentCache(presentToPast, initial)
   }
 
   async release(): Promise<void> {

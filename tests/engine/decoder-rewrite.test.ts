@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { rewriteDecoder } from '../../src/engine/decoder-rewrite.ts'
 import { modelDir } from '../support/reference.ts'
 
-const decoderBytes = (variant = '') =>
-  new Uint8Array(readFileSync(`${modelDir('tiny-gqa')}/onnx/decoder_model_merged${variant}.onnx`))
+const decoderBytes = (variant = '', model = 'tiny-gqa') =>
+  new Uint8Array(readFileSync(`${modelDir(model)}/onnx/decoder_model_merged${variant}.onnx`))
 
 describe('rewriteDecoder', () => {
   it("outputs each layer's new keys/values in place of the whole cache", async () => {
@@ -88,6 +88,38 @@ describe('rewriteDecoder', () => {
     expect(Buffer.from(rewrite.bytes).equals(Buffer.from(copied))).toBe(true)
     // Nothing was written over the original.
     expect(Buffer.from(whole).equals(Buffer.from(decoderBytes()))).toBe(true)
+  })
+
+  it('finds GroupQueryAttention owning the cache in the official shape, where there is no Concat to edit', () => {
+    for (const [model, variant] of [
+      ['tiny-gqa-genai', ''],
+      ['tiny-gqa-genai', '_q4'],
+      ['tiny-mha-genai', ''],
+      ['tiny-mha-genai-cpu', ''],
+      ['tiny-mha-genai-cpu', '_q4']
+    ]) {
+      const rewrite = rewriteDecoder(decoderBytes(variant, model))!
+      expect(rewrite.newKvOutputs, `${model}${variant}`).toBeUndefined()
+      expect(rewrite.sharedBufferKv, `${model}${variant}`).toBe(true)
+      expect(rewrite.lastPositionLogits, `${model}${variant}`).toBe(true)
+    }
+    // Dynamically quantised: the head is MatMulInteger followed by a scale (not edited), the cache is still shared.
+    const int8 = rewriteDecoder(decoderBytes('_int8', 'tiny-gqa-genai'))!
+    expect(int8.sharedBufferKv).toBe(true)
+    expect(int8.lastPositionLogits).toBe(false)
+  })
+
+  it('does not share the buffer where Casts stand between the cache and the attention (float16 graph, float32 I/O)', () => {
+    for (const variant of ['_fp16', '_q4f16']) {
+      const rewrite = rewriteDecoder(decoderBytes(variant, 'tiny-gqa-genai'))!
+      expect(rewrite.sharedBufferKv).toBe(false)
+      expect(rewrite.newKvOutputs).toBeUndefined()
+      expect(rewrite.lastPositionLogits).toBe(true)
+    }
+  })
+
+  it('does not take a traced graph for a GroupQueryAttention one', () => {
+    expect(rewriteDecoder(decoderBytes())!.sharedBufferKv).toBe(false)
   })
 
   it('leaves a graph without a decoder cache alone', () => {
