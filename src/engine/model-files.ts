@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SmolvlmError } from './errors.ts'
+import { notRegular, readRegularText } from './read-file.ts'
 
 /** ONNX precisions as the official export names them (file suffixes of onnx/<session><suffix>.onnx). */
 export const VARIANTS = ['fp32', 'fp16', 'int8', 'uint8', 'quantized', 'q4', 'q4f16', 'bnb4'] as const
@@ -85,12 +86,29 @@ export interface ModelFiles {
   readonly sessions: Record<SessionName, { readonly path: string; readonly variant: Variant }>
 }
 
-async function exists(path: string): Promise<boolean> {
+/**
+ * Whether a model file is there as a regular file. With a label, one that is there but is not a regular file
+ * (a FIFO, a device, a folder) is an error naming it; without, it counts as absent.
+ */
+async function exists(path: string, label?: string): Promise<boolean> {
+  let info
   try {
-    return (await stat(path)).isFile()
+    info = await stat(path)
   } catch {
     return false
   }
+  const problem = notRegular(info)
+  if (problem !== undefined && label === undefined) return false
+  if (problem !== undefined) throw new SmolvlmError('model-corrupt', `${label} ${problem}.`)
+  return true
+}
+
+/** Model JSON files (tokenizer.json is the big one: a few MB; 256 MB bounds a hostile one). */
+const MAX_JSON_BYTES = 256 * 1024 * 1024
+
+function missing(error: unknown): boolean {
+  const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code
+  return code === 'ENOENT' || code === 'ENOTDIR'
 }
 
 async function readJson(dir: string, name: string, required: true): Promise<Record<string, unknown>>
@@ -107,8 +125,13 @@ async function readJson(
   const path = join(dir, name)
   let text: string
   try {
-    text = await readFile(path, 'utf8')
-  } catch {
+    text = await readRegularText(path, {
+      maxBytes: MAX_JSON_BYTES,
+      code: 'model-corrupt',
+      label: `${name} in the model folder ${dir}`
+    })
+  } catch (error) {
+    if (!missing(error)) throw error
     if (!required) return undefined
     throw new SmolvlmError('model-missing', `The model folder ${dir} has no ${name}.`)
   }
@@ -229,8 +252,13 @@ async function readChatTemplate(dir: string, tokenizerConfig: Record<string, unk
   const fromJson = (await readJson(dir, 'chat_template.json', false))?.['chat_template']
   if (typeof fromJson === 'string') return fromJson
   try {
-    return await readFile(join(dir, 'chat_template.jinja'), 'utf8')
-  } catch {
+    return await readRegularText(join(dir, 'chat_template.jinja'), {
+      maxBytes: MAX_JSON_BYTES,
+      code: 'model-corrupt',
+      label: `chat_template.jinja in the model folder ${dir}`
+    })
+  } catch (error) {
+    if (!missing(error)) throw error
     // fall through to tokenizer_config.json
   }
   const fromTokenizer = tokenizerConfig['chat_template']
@@ -254,7 +282,7 @@ export async function openModelFolder(dir: string, choice?: VariantChoice): Prom
   for (const name of SESSION_NAMES) {
     const file = onnxFileName(name, variants[name])
     const path = join(dir, file)
-    if (!(await exists(path))) {
+    if (!(await exists(path, `${file} in the model folder ${dir}`))) {
       throw new SmolvlmError(
         'model-missing',
         `The model folder ${dir} has no ${file} (needed for the ${variants[name]} variant).`

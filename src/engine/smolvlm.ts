@@ -1,16 +1,16 @@
-import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { SmolvlmError } from './errors.ts'
 import { commonPrefixLength, generateTokens } from './generate.ts'
 import type { GenerationResult, KvSnapshot, ModelInputs } from './generate.ts'
 import { toRgbOverWhite } from './image/alpha-composite.ts'
-import { fileErrorReason } from './image-paths.ts'
-import { decodeImage } from './image/decode-image.ts'
+import { decodeImage, MAX_IMAGE_FILE_BYTES } from './image/decode-image.ts'
 import type { Rgb8Image } from './image/raster.ts'
+import { checkModelFits } from './model-fit.ts'
 import { openModelFolder } from './model-files.ts'
 import type { ModelConfig, Variant, VariantChoice } from './model-files.ts'
 import { ResizePool } from './image/resize-pool.ts'
 import { preprocessImages } from './preprocess.ts'
+import { readRegularFile } from './read-file.ts'
 import type { PreprocessOptions } from './preprocess.ts'
 import { countImages, expandImageMarkers, renderChatTemplate } from './prompt.ts'
 import type { ChatMessage, TileGrid } from './prompt.ts'
@@ -148,16 +148,18 @@ type ImageSource =
   | { readonly label: string; readonly bytes: Uint8Array }
   | { readonly label: string; readonly raster: Rgb8Image }
 
-async function readSource(input: ImageInput, index: number): Promise<ImageSource> {
+async function readSource(input: ImageInput, index: number, signal?: AbortSignal): Promise<ImageSource> {
   const label = imageLabel(input, index)
   if (typeof input === 'object' && 'width' in input) return { label, raster: input }
   if (typeof input !== 'string') return { label, bytes: input instanceof Uint8Array ? input : input.bytes }
-  try {
-    const file = await readFile(input)
-    return { label, bytes: new Uint8Array(file.buffer, file.byteOffset, file.byteLength) }
-  } catch (cause) {
-    throw new SmolvlmError('bad-image', `${label} ${fileErrorReason(cause)}.`, { cause })
-  }
+  // Only a regular file of bounded size, cancellable (a FIFO or /dev/zero named .png must not hang the worker).
+  const file = await readRegularFile(input, {
+    maxBytes: MAX_IMAGE_FILE_BYTES,
+    code: 'bad-image',
+    label,
+    signal
+  })
+  return { label, bytes: new Uint8Array(file.buffer, file.byteOffset, file.byteLength) }
 }
 
 function sourceDigest(source: ImageSource): string {
@@ -173,6 +175,20 @@ async function toRaster(source: ImageSource, maxPixels: number | undefined): Pro
   } catch (error) {
     if (error instanceof SmolvlmError) throw error
     throw new SmolvlmError('bad-image', `${source.label} could not be read: ${String(error)}`)
+  }
+}
+
+/** The tokenizer, or 'model-corrupt' naming tokenizer.json when the library cannot build one from it. */
+function loadTokenizer(config: ModelConfig, dir: string): TextTokenizer {
+  try {
+    return new TextTokenizer(config.tokenizerJson, config.tokenizerConfig)
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause)
+    throw new SmolvlmError(
+      'model-corrupt',
+      `tokenizer.json in the model folder ${dir} is not a tokenizer that can be read (${why.slice(0, 200)}).`,
+      { cause }
+    )
   }
 }
 
@@ -194,12 +210,31 @@ export class SmolVLM {
   static async load(dir: string, options: LoadOptions = {}): Promise<SmolVLM> {
     const start = performance.now()
     const files = await openModelFolder(dir, options.variant)
-    const tokenizer = new TextTokenizer(files.config.tokenizerJson, files.config.tokenizerConfig)
+    const tokenizer = loadTokenizer(files.config, dir)
     const sessions = await ModelSessions.load(
       files,
       { device: options.device ?? 'auto', threads: options.threads },
       { rewriteDecoder: options.rewriteDecoder }
     )
+    try {
+      checkModelFits({
+        dir,
+        config: files.config,
+        paths: {
+          vision_encoder: files.sessions.vision_encoder.path,
+          embed_tokens: files.sessions.embed_tokens.path,
+          decoder_model_merged: files.sessions.decoder_model_merged.path
+        },
+        sessions: {
+          vision_encoder: sessions.vision.session,
+          embed_tokens: sessions.embed.session,
+          decoder_model_merged: sessions.decoder.session
+        }
+      })
+    } catch (error) {
+      await sessions.release()
+      throw error
+    }
     // generation_config's eos, and defensively the end-of-text markers a fine-tune may emit instead.
     const stop = new Set(files.config.generation.eosTokenIds)
     for (const token of ['<end_of_utterance>', '<|im_end|>', '<|endoftext|>']) {
@@ -242,7 +277,10 @@ export class SmolVLM {
    * Decodes and preprocesses the images, renders and tokenises the prompt: the exact model inputs. Images seen
    * before with the same tiling options come back as cached features instead of pixels, unless `withPixels`.
    */
-  async prepare(request: DescribeRequest, options: { withPixels?: boolean } = {}): Promise<PreparedInputs> {
+  async prepare(
+    request: DescribeRequest,
+    options: { withPixels?: boolean; signal?: AbortSignal } = {}
+  ): Promise<PreparedInputs> {
     const start = performance.now()
     const messages = this.messagesFor(request)
     const images = request.images ?? []
@@ -262,7 +300,7 @@ export class SmolVLM {
         preprocessMs: performance.now() - start
       }
     }
-    const sources = await Promise.all(images.map((image, i) => readSource(image, i)))
+    const sources = await Promise.all(images.map((image, i) => readSource(image, i, options.signal)))
     const key = visionKey(sources.map(sourceDigest), {
       split: request.doImageSplitting ?? this.config.preprocess.doImageSplitting,
       longestEdge: request.longestEdge ?? this.config.preprocess.longestEdge
@@ -327,7 +365,36 @@ export class SmolVLM {
     options: { signal?: AbortSignal } = {}
   ): AsyncGenerator<DescribeEvent> {
     const start = performance.now()
-    const prepared = await this.prepare(request)
+    let prepared: PreparedInputs
+    try {
+      prepared = await this.prepare(request, { signal: options.signal })
+    } catch (error) {
+      // Cancelled while an image was being read: the same ending as a cancel before the first token.
+      if (!(options.signal?.aborted && error instanceof SmolvlmError && error.code === 'cancelled')) throw error
+      const ms = performance.now() - start
+      yield {
+        type: 'done',
+        text: '',
+        tokenIds: [],
+        stoppedBy: 'cancelled',
+        cancelled: true,
+        stats: {
+          inputTokens: 0,
+          tiles: 0,
+          generatedTokens: 0,
+          reusedTokens: 0,
+          preprocessMs: ms,
+          visionMs: 0,
+          prefillMs: 0,
+          ttftMs: 0,
+          decodeMs: 0,
+          tokensPerSecond: 0,
+          totalMs: ms,
+          ortMs: 0
+        }
+      }
+      return
+    }
     yield* this.generate(prepared, request, { signal: options.signal, start })
   }
 

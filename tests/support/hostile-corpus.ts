@@ -106,6 +106,64 @@ async function animated(format: 'gif' | 'webp' | 'tiff', frames: number): Promis
   return joined.tiff().toBuffer()
 }
 
+/** Protobuf wire format, enough for a tiny ONNX model: varint fields (type 0) and length-delimited ones (type 2). */
+function varint(value: number): number[] {
+  const out: number[] = []
+  let v = value
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80)
+    v = Math.floor(v / 0x80)
+  }
+  out.push(v)
+  return out
+}
+const pbInt = (field: number, value: number) => Buffer.from([...varint(field << 3), ...varint(value)])
+const pbBytes = (field: number, bytes: Uint8Array | string) => {
+  const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes
+  return Buffer.concat([Buffer.from([...varint((field << 3) | 2), ...varint(data.length)]), data])
+}
+
+/** ValueInfoProto of a tensor: name, elem_type, shape (numbers fixed, strings symbolic). */
+function valueInfo(name: string, elemType: number, shape: readonly (number | string)[]): Buffer {
+  const dims = shape.map((d) => pbBytes(1, typeof d === 'number' ? pbInt(1, d) : pbBytes(2, d)))
+  const tensorType = Buffer.concat([pbInt(1, elemType), pbBytes(2, Buffer.concat(dims))])
+  return Buffer.concat([pbBytes(1, name), pbBytes(2, pbBytes(1, tensorType))])
+}
+
+/**
+ * A valid embed_tokens graph (Gather from a float table) whose vectors have `hidden` elements: swapped into a
+ * folder whose decoder takes another size, it is the "graphs from different models" case.
+ */
+export function embedTokensGraph(hidden: number, vocab = 64): Buffer {
+  const table = Buffer.alloc(vocab * hidden * 4)
+  const initializer = Buffer.concat([
+    pbInt(1, vocab),
+    pbInt(1, hidden),
+    pbInt(2, 1), // FLOAT
+    pbBytes(8, 'table'),
+    pbBytes(9, table)
+  ])
+  const node = Buffer.concat([
+    pbBytes(1, 'table'),
+    pbBytes(1, 'input_ids'),
+    pbBytes(2, 'inputs_embeds'),
+    pbBytes(3, 'gather'),
+    pbBytes(4, 'Gather')
+  ])
+  const graph = Buffer.concat([
+    pbBytes(1, node),
+    pbBytes(2, 'embed_tokens'),
+    pbBytes(5, initializer),
+    pbBytes(11, valueInfo('input_ids', 7, ['batch_size', 'sequence_length'])),
+    pbBytes(12, valueInfo('inputs_embeds', 1, ['batch_size', 'sequence_length', hidden]))
+  ])
+  return Buffer.concat([
+    pbInt(1, 8),
+    pbBytes(8, Buffer.concat([pbBytes(1, ''), pbInt(2, 17)])),
+    pbBytes(7, graph)
+  ])
+}
+
 const BILLION_LAUGHS = `<?xml version="1.0"?>
 <!DOCTYPE svg [
   <!ENTITY a "lollollollollollollollollollol">
@@ -293,7 +351,7 @@ export async function buildHostileCorpus(options: { readonly dir?: string } = {}
     id: 'dev-zero',
     name: 'zero-device.png',
     expect: 'bad-image',
-    message: /not a regular file/,
+    message: /character device|not a regular file/,
     note: 'symlink to /dev/zero: must not read without end'
   })
   await symlink('/dev/urandom', at('urandom.png'))
@@ -301,7 +359,7 @@ export async function buildHostileCorpus(options: { readonly dir?: string } = {}
     id: 'dev-urandom',
     name: 'urandom.png',
     expect: 'bad-image',
-    message: /not a regular file/,
+    message: /character device|not a regular file/,
     note: 'symlink to /dev/urandom: must not read without end'
   })
   try {
@@ -413,16 +471,16 @@ export async function buildHostileCorpus(options: { readonly dir?: string } = {}
       id: 'mismatched-embed',
       expect: 'model-corrupt',
       message: /embed_tokens/,
-      note: "tiny-gqa's decoder with tiny-mha's embed_tokens (another hidden size)"
+      note: 'an embed_tokens graph making vectors of size 16 beside a decoder taking size 8'
     },
-    { 'onnx/embed_tokens.onnx': { link: join(mha, 'onnx', 'embed_tokens.onnx') } }
+    { 'onnx/embed_tokens.onnx': embedTokensGraph(16) }
   )
   await modelFolder(
     {
       id: 'mismatched-vision',
       expect: 'model-corrupt',
       message: /vision_encoder/,
-      note: "tiny-gqa's decoder with tiny-mha's vision encoder"
+      note: "tiny-mha's vision encoder (48-pixel tiles, 4 features each) in tiny-gqa's folder (64, 16)"
     },
     { 'onnx/vision_encoder.onnx': { link: join(mha, 'onnx', 'vision_encoder.onnx') } }
   )

@@ -5,10 +5,10 @@
  * Deliberate differences: CMYK is colour-managed to sRGB (Pillow converts naively), and 16-bit grey maps to
  * value >> 8 like every other 16-bit mode (Pillow clips it to 255 instead).
  */
-import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import sharp, { type Metadata, type OutputInfo } from 'sharp'
 import { SmolvlmError } from '../errors.ts'
+import { readRegularFile } from '../read-file.ts'
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif'
 
@@ -27,7 +27,15 @@ export interface DecodeOptions {
   readonly maxPixels?: number
   /** How error messages name the image; defaults to the file's name, or "The image" for bytes. */
   readonly name?: string
+  /** Ends a read of the file that stalls (the answer is then a 'cancelled' error). */
+  readonly signal?: AbortSignal
 }
+
+/**
+ * The largest image file read: far above any photo (a 100-megapixel JPEG is ~50 MB), enough for an uncompressed
+ * 16-bit TIFF of 60 megapixels. Larger files are refused before a byte is read.
+ */
+export const MAX_IMAGE_FILE_BYTES = 512 * 1024 * 1024
 
 /**
  * 100 megapixels: above any common camera (a 12000x8000 photo is 96 MP) while bounding memory, since the RGBA
@@ -63,22 +71,32 @@ function pixelCount(pixels: number): string {
   return pixels >= 1e6 ? `${Math.round(pixels / 1e5) / 10} megapixels` : `${pixels} pixels`
 }
 
-async function readInput(input: string | Uint8Array, name: string): Promise<Uint8Array> {
+async function readInput(
+  input: string | Uint8Array,
+  name: string,
+  signal: AbortSignal | undefined
+): Promise<Uint8Array> {
   if (typeof input !== 'string') return input
-  try {
-    return await readFile(input)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT'
-        ? 'the file does not exist'
-        : code === 'EISDIR'
-          ? 'it is a folder'
-          : code === 'EACCES'
-            ? 'permission was denied'
-            : 'the file could not be read'
-    throw new SmolvlmError('bad-image', `${name} could not be opened: ${why}.`, { cause: error })
-  }
+  return readRegularFile(input, { maxBytes: MAX_IMAGE_FILE_BYTES, code: 'bad-image', label: name, signal })
+}
+
+/**
+ * What the first bytes say the file is: one of the formats decoded here, 'svg' (refused before any parser sees
+ * it: librsvg would resolve its file:// and http:// references and expand its XML entities), or undefined.
+ */
+export function sniffFormat(bytes: Uint8Array): 'raster' | 'svg' | undefined {
+  const at = (offset: number, text: string) =>
+    bytes.length >= offset + text.length &&
+    [...text].every((char, i) => bytes[offset + i] === char.charCodeAt(0))
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'raster' // JPEG
+  if (at(0, '\x89PNG\r\n\x1a\n')) return 'raster'
+  if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'raster'
+  if (at(0, 'RIFF') && at(8, 'WEBP')) return 'raster'
+  if (at(0, 'II*\0') || at(0, 'MM\0*') || at(0, 'II+\0') || at(0, 'MM\0+')) return 'raster' // TIFF, BigTIFF
+  if (at(4, 'ftyp')) return 'raster' // AVIF / HEIF (HEIC is refused below with its name)
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 4096)).toString('latin1')
+  if (/^(\xef\xbb\xbf)?\s*</.test(head) && /<svg[\s>]/i.test(head)) return 'svg'
+  return undefined
 }
 
 /**
@@ -95,8 +113,21 @@ export async function decodeImage(
     throw new RangeError(`maxPixels must be a positive whole number, not ${maxPixels}.`)
   }
   const name = options.name ?? (typeof input === 'string' ? basename(input) : 'The image')
-  const bytes = await readInput(input, name)
+  const bytes = await readInput(input, name, options.signal)
   if (bytes.length === 0) throw new SmolvlmError('bad-image', `${name} is empty (0 bytes).`)
+  const sniffed = sniffFormat(bytes)
+  if (sniffed === 'svg') {
+    throw new SmolvlmError(
+      'bad-image',
+      `${name} is in SVG format, which is not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF.`
+    )
+  }
+  if (sniffed === undefined) {
+    throw new SmolvlmError(
+      'bad-image',
+      `${name} is not an image that can be read (unsupported format or corrupt file).`
+    )
+  }
 
   let metadata: Metadata
   try {
