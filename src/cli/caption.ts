@@ -203,6 +203,18 @@ const stdio: Output = {
   err: (text) => process.stderr.write(text)
 }
 
+/**
+ * Text for a terminal line: control characters in a file name (a newline, an ANSI escape sequence) are shown
+ * escaped, so a name can neither split a line nor recolour the terminal. JSON output keeps the exact name.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+  })
+}
+
 function describeError(error: unknown): string {
   if (error instanceof SmolvlmError) return error.message
   return error instanceof Error ? error.message : String(error)
@@ -283,7 +295,7 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
   try {
     model = await SmolVLM.load(dir, { variant: args.variant, device: args.device, threads: args.threads })
   } catch (error) {
-    io.err(`smolvlm: cannot load the model: ${describeError(error)}\n`)
+    io.err(`smolvlm: cannot load the model: ${printable(describeError(error))}\n`)
     return 2
   }
   const reported = new Set<string>()
@@ -309,7 +321,7 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
   try {
     for (const [index, job] of jobs.entries()) {
       if (controller.signal.aborted) break
-      if (jobs.length > 1) io.err(`[${index + 1}/${jobs.length}] ${job.images.join(', ')}\n`)
+      if (jobs.length > 1) io.err(`[${index + 1}/${jobs.length}] ${printable(job.images.join(', '))}\n`)
       try {
         if (job.error) throw job.error
         const completed = await runJob(model, args, job.images, io, controller.signal)
@@ -338,7 +350,7 @@ function reportFailure(args: CaptionArgs, images: readonly string[], error: unkn
   const message = describeError(error)
   const label = images.length > 0 ? images.join(', ') : (args.inputs ?? '')
   // Messages about a path already start with it.
-  io.err(`smolvlm: ${label && !message.startsWith(label) ? `${label}: ` : ''}${message}\n`)
+  io.err(`smolvlm: ${printable(label && !message.startsWith(label) ? `${label}: ${message}` : message)}\n`)
   if (!args.json) return
   const where = args.inputs
     ? { inputs: args.inputs }
@@ -373,7 +385,8 @@ async function runJob(
   }
   for await (const event of events) {
     // The header waits for `started`, so an image that fails to decode leaves no orphan line on stdout.
-    if (event.type === 'started' && !args.json && images.length > 0) io.out(`${images.join(', ')}:\n`)
+    if (event.type === 'started' && !args.json && images.length > 0)
+      io.out(`${printable(images.join(', '))}:\n`)
     else if (event.type === 'progress' && args.verbose)
       io.err(`smolvlm: ${event.stage} ${event.ms.toFixed(0)} ms\n`)
     else if (event.type === 'token' && !args.json) io.out(event.text)

@@ -3,6 +3,8 @@ import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** tsx's loader by URL, so the CLI starts from any working folder (a bare `tsx` resolves from the cwd). */
+const TSX = import.meta.resolve('tsx')
 export const TINY_MODEL = fileURLToPath(new URL('../fixtures/models/tiny-gqa', import.meta.url))
 
 export interface CliResult {
@@ -22,7 +24,7 @@ export interface CliOptions {
 
 /** Starts the real CLI from source (`node --import tsx src/cli/index.ts …`), as `npm run smolvlm --` does. */
 export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli/index.ts`, ...args], {
+  return spawn(process.execPath, ['--import', TSX, `${ROOT}src/cli/index.ts`, ...args], {
     cwd: options.cwd ?? ROOT,
     env: options.env ?? { ...process.env, SMOLVLM_MODEL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
