@@ -370,7 +370,8 @@ export class SmolVLM {
       prepared = await this.prepare(request, { signal: options.signal })
     } catch (error) {
       // Cancelled while an image was being read: the same ending as a cancel before the first token.
-      if (!(options.signal?.aborted && error instanceof SmolvlmError && error.code === 'cancelled')) throw error
+      const readCancelled = error instanceof SmolvlmError && error.code === 'cancelled'
+      if (!(options.signal?.aborted && readCancelled)) throw error
       const ms = performance.now() - start
       yield {
         type: 'done',
