@@ -127,6 +127,20 @@ describe('smolvlm caption, scripted', () => {
     expect(jsonLines(second.stdout)[0]['tokenIds']).toEqual(result['tokenIds'])
   })
 
+  it('with --together, reports the unusable paths and describes the rest in one prompt', async () => {
+    const images = [imagePath('images/tiny.png'), join(tmp, 'absent.png'), imagePath('images/gray.png')]
+    const { code, stdout } = await runCli(['caption', ...fast, '--json', '--together', ...images])
+    expect(code).toBe(1)
+    const [failed, described] = jsonLines(stdout)
+    expect(failed).toEqual({
+      image: images[1],
+      images: [images[1]],
+      error: { code: 'bad-image', message: `${images[1]} does not exist.` }
+    })
+    expect(described).toMatchObject({ images: [images[0], images[2]], tiles: 2 })
+    expect(described['image']).toBeUndefined()
+  })
+
   it('prints its version', async () => {
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }
     const top = await runCli(['--version'])
