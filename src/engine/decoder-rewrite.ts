@@ -11,23 +11,25 @@ import {
 import type { Field } from './onnx-proto.ts'
 
 /**
- * Load-time edits of the decoder graph that change what it returns, never what it computes, and one fact read from
- * it:
+ * Load-time edits of the decoder graph that change what it returns, never what it computes:
  *
  * 1. Each step's own keys/values as outputs. The shipped decoder returns the whole cache (`present.*` = past + this
  *    step) every step, and onnxruntime-node copies every output into a fresh JavaScript ArrayBuffer: at 1,141 tokens
- *    of context that is ~53 MB allocated and copied per token for SmolVLM-256M. Where `present.N.*` is a plain
- *    Concat(past_key_values.N.*, new) along the sequence axis, the graph outputs `new` instead and the engine keeps the
- *    cache (kv-cache.ts).
+ *    of context that is ~53 MB allocated and copied per token for SmolVLM-256M. Two graph shapes allow it:
+ *    - a torch trace, where `present.N.*` is a plain Concat(past_key_values.N.*, new) along the sequence axis: the
+ *      graph outputs `new` ([batch, heads, positions, dim]) instead;
+ *    - the official files (the onnxruntime-genai builder's graph), where com.microsoft GroupQueryAttention reads
+ *      `past_key_values.N.*` and writes `present.N.*` itself: the graph outputs the attention's key and value inputs
+ *      ([batch, positions, heads × dim], rotated already). The engine then feeds a past buffer sized for the whole
+ *      generation, whose valid length the operator reads from the attention mask, and writes the new rows into it.
+ *    Either way the engine keeps the cache (kv-cache.ts).
  * 2. Logits of the last position only. Generation needs one row of logits, but the prefill computes (and copies out)
  *    all of them: 1,141 × 49,280 floats = 225 MB, and ~20% of the prefill's arithmetic. A Slice of the last position
  *    is inserted before the language-model head.
- *
- * 3. (Read, not edited.) Whether every `present.*` output comes straight from a com.microsoft GroupQueryAttention node
- *    that reads the matching `past_key_values.*` input, as in the official files (the onnxruntime-genai builder's
- *    graph). That operator then works in place when past and present are one buffer (it sees the same pointer):
- *    the engine feeds a buffer sized for the whole generation as both, and no cache byte is copied per token
- *    (kv-cache.ts, SharedBufferCache).
+ * 3. (Read, not edited.) Where GroupQueryAttention owns the cache but its key and value are not separate tensors (the
+ *    builder's CPU style: one packed QKV input, rotary inside the operator), the cache can still be one buffer given as
+ *    both past and pre-allocated present: the operator appends in place when it sees the same pointer. onnxruntime-node
+ *    still copies that output back per step, so edit 1 is preferred where it applies.
  *
  * Only the graph structure is touched (a minimal protobuf edit); weights are copied through byte for byte.
  */
@@ -63,9 +65,14 @@ export interface DecoderRewrite {
   readonly bytes: Uint8Array
   /** Set when edit 1 applied: the rewritten graph's output name → the past_key_values.* input it extends. */
   readonly newKvOutputs?: ReadonlyMap<string, string>
+  /**
+   * The layout of those outputs: 'heads' [batch, heads, positions, dim] (the trace's Concat input), 'positions'
+   * [batch, positions, heads × dim] (GroupQueryAttention's key/value inputs; the past is then fed at full capacity).
+   */
+  readonly newKvLayout?: 'heads' | 'positions'
   /** Whether edit 2 applied: `logits` is [batch, 1, vocab]. */
   readonly lastPositionLogits: boolean
-  /** Fact 3: the cache can be one buffer shared by past_key_values.* and present.*. */
+  /** Fact 3: the cache can be one buffer shared by past_key_values.* and present.* (when edit 1 did not apply). */
   readonly sharedBufferKv: boolean
 }
 
@@ -147,9 +154,15 @@ function kvReplacements(bytes: Uint8Array, nodes: readonly NodeInfo[], outputNam
   return presents.length > 0 && presents.every((name) => replacement.has(name)) ? replacement : undefined
 }
 
-/** GroupQueryAttention's inputs 3, 4 are past key, value; its outputs 1, 2 present key, value. */
-function attentionOwnsCache(nodes: readonly NodeInfo[], outputNames: readonly string[]): boolean {
-  const owned = new Set<string>()
+/**
+ * present.* output → the GroupQueryAttention node input it comes from (1 key, 2 value; "" when packed), for every
+ * present output that the operator writes from the matching past input (its inputs 3, 4; outputs 1, 2).
+ */
+function attentionCacheInputs(
+  nodes: readonly NodeInfo[],
+  outputNames: readonly string[]
+): ReadonlyMap<string, string> | undefined {
+  const owned = new Map<string, string>()
   for (const node of nodes) {
     if (node.opType !== 'GroupQueryAttention' || node.domain !== 'com.microsoft') continue
     for (const [slot, kind] of [
@@ -158,11 +171,11 @@ function attentionOwnsCache(nodes: readonly NodeInfo[], outputNames: readonly st
     ] as const) {
       const present = /^present\.(\d+)\.(key|value)$/.exec(node.outputs[slot] ?? '')
       if (present && present[2] === kind && node.inputs[slot + 2] === `past_key_values.${present[1]}.${kind}`)
-        owned.add(node.outputs[slot])
+        owned.set(node.outputs[slot], node.inputs[slot] ?? '')
     }
   }
   const presents = outputNames.filter((name) => name.startsWith('present.'))
-  return presents.length > 0 && presents.every((name) => owned.has(name))
+  return presents.length > 0 && presents.every((name) => owned.has(name)) ? owned : undefined
 }
 
 const PASS_THROUGH = new Set(['Cast', 'Identity'])
@@ -292,8 +305,11 @@ export function rewriteDecoder(model: Uint8Array, inPlace?: Uint8Array): Decoder
   const outputFields = graphFields.filter((f) => f.number === GRAPH_OUTPUT)
   const outputNames = outputFields.map((f) => stringsOf(model, f, VALUE_INFO_NAME)[0] ?? '')
 
-  const kv = kvReplacements(model, nodes, outputNames)
-  const sharedBufferKv = !kv && attentionOwnsCache(nodes, outputNames)
+  const traced = kvReplacements(model, nodes, outputNames)
+  const attention = traced ? undefined : attentionCacheInputs(nodes, outputNames)
+  const separateKv = attention !== undefined && [...attention.values()].every((input) => input !== '')
+  const kv = traced ?? (separateKv ? attention : undefined)
+  const sharedBufferKv = attention !== undefined && !separateKv
   // Slice with its bounds as inputs exists from opset 10.
   const head = defaultOpset(model, modelFields) >= 10 ? languageModelHead(nodes) : undefined
   if (!kv && !head)
@@ -335,6 +351,7 @@ export function rewriteDecoder(model: Uint8Array, inPlace?: Uint8Array): Decoder
   return {
     bytes: (inPlace && assembleInPlace(parts, inPlace)) || concatBytes(parts),
     newKvOutputs: kv ? newKvOutputs : undefined,
+    newKvLayout: kv ? (traced ? 'heads' : 'positions') : undefined,
     lastPositionLogits: head !== undefined,
     sharedBufferKv
   }

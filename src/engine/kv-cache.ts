@@ -150,38 +150,33 @@ export class AppendedCache implements DecoderCache {
 }
 
 /**
- * Past and present in one buffer per cache input: [1, heads, capacity, head dim], capacity = the whole generation.
- * com.microsoft GroupQueryAttention takes past and present that share memory as its "shared buffer" mode: the valid
- * length comes from the attention mask (seqlens_k), the new positions are written behind it, and nothing of the
- * cache is copied, allocated or returned per token (onnxruntime-node fills a pre-allocated output in place).
+ * One buffer per cache input, [1, heads, capacity, head dim] with capacity = the whole generation, always fed whole:
+ * com.microsoft GroupQueryAttention reads the valid length from the attention mask (seqlens_k), not from the past's
+ * shape, and steps over each head's unused rows. Holds the starting cache (a kept prefix, in place of an empty one).
  */
-export class SharedBufferCache implements DecoderCache {
-  private readonly buffers = new Map<string, KvArray>()
-  private readonly pastTensors: Record<string, ort.Tensor> = {}
-  private readonly presentTensors: Record<string, ort.Tensor> = {}
-  private length: number
+abstract class CapacityBuffers implements DecoderCache {
+  protected readonly buffers = new Map<string, KvArray>()
+  protected readonly pastTensors: Record<string, ort.Tensor> = {}
+  protected length: number
 
   constructor(
-    presentToPast: ReadonlyMap<string, string>,
-    private readonly type: KvType,
-    private readonly heads: number,
-    private readonly headDim: number,
-    private readonly capacity: number,
+    pastNames: Iterable<string>,
+    protected readonly type: KvType,
+    protected readonly heads: number,
+    protected readonly headDim: number,
+    protected readonly capacity: number,
     initial: Record<string, ort.Tensor>
   ) {
     this.length = Object.values(initial)[0]?.dims[2] ?? 0
-    const dims = [1, heads, capacity, headDim]
-    for (const [present, past] of presentToPast) {
+    for (const past of pastNames) {
       const buffer = allocate(type, heads * capacity * headDim)
       const kept = initial[past]?.data as KvArray | undefined
-      for (let h = 0; h < heads && this.length > 0; h++) {
+      for (let h = 0; h < heads && kept && this.length > 0; h++) {
         const from = h * this.length * headDim
-        buffer.set(kept!.subarray(from, from + this.length * headDim), h * capacity * headDim)
+        buffer.set(kept.subarray(from, from + this.length * headDim), h * capacity * headDim)
       }
       this.buffers.set(past, buffer)
-      // Two tensors over the same memory: the operator must see one pointer for past and present.
-      this.pastTensors[past] = new ort.Tensor(type, buffer, dims)
-      this.presentTensors[present] = new ort.Tensor(type, buffer, dims)
+      this.pastTensors[past] = new ort.Tensor(type, buffer, [1, heads, capacity, headDim])
     }
   }
 
@@ -189,14 +184,7 @@ export class SharedBufferCache implements DecoderCache {
     return this.pastTensors
   }
 
-  fetches(): Record<string, ort.Tensor> {
-    return this.presentTensors
-  }
-
-  update(_outputs: ort.InferenceSession.ReturnType, positions: number): void {
-    // The operator already wrote them into the buffers.
-    this.length += positions
-  }
+  abstract update(outputs: ort.InferenceSession.ReturnType, positions: number): void
 
   /** A compact copy, [1, heads, length, head dim] per input (the buffers keep being written). */
   tensors(): Record<string, ort.Tensor> {
@@ -211,5 +199,74 @@ export class SharedBufferCache implements DecoderCache {
       result[past] = new ort.Tensor(this.type, compact, [1, heads, length, headDim])
     }
     return result
+  }
+}
+
+/**
+ * GroupQueryAttention graphs edited to return the attention's own key and value inputs ([1, positions, heads × dim],
+ * decoder-rewrite.ts): each step's rows are written behind the valid length of each head, a few kilobytes per token.
+ * The operator still copies the past into its own present internally, but nothing crosses into JavaScript.
+ */
+export class CapacityCache extends CapacityBuffers {
+  constructor(
+    private readonly newToPast: ReadonlyMap<string, string>,
+    type: KvType,
+    heads: number,
+    headDim: number,
+    capacity: number,
+    initial: Record<string, ort.Tensor>
+  ) {
+    super(newToPast.values(), type, heads, headDim, capacity, initial)
+  }
+
+  update(outputs: ort.InferenceSession.ReturnType, positions: number): void {
+    const { heads, headDim, capacity, length } = this
+    for (const [output, past] of this.newToPast) {
+      const fresh = outputs[output].data as KvArray
+      const buffer = this.buffers.get(past)!
+      for (let p = 0; p < positions; p++) {
+        for (let h = 0; h < heads; h++) {
+          const from = (p * heads + h) * headDim
+          buffer.set(fresh.subarray(from, from + headDim), (h * capacity + length + p) * headDim)
+        }
+      }
+    }
+    this.length += positions
+  }
+}
+
+/**
+ * Past and present in one buffer (GroupQueryAttention with a packed QKV input, where edit 1 cannot apply): the
+ * buffer is also the pre-allocated present output, the operator sees one pointer for both and appends in place (its
+ * shared-buffer mode). onnxruntime-node still copies each present output back into a new ArrayBuffer per step.
+ */
+export class SharedBufferCache extends CapacityBuffers {
+  private readonly presentTensors: Record<string, ort.Tensor> = {}
+
+  constructor(
+    presentToPast: ReadonlyMap<string, string>,
+    type: KvType,
+    heads: number,
+    headDim: number,
+    capacity: number,
+    initial: Record<string, ort.Tensor>
+  ) {
+    super(presentToPast.values(), type, heads, headDim, capacity, initial)
+    for (const [present, past] of presentToPast)
+      this.presentTensors[present] = new ort.Tensor(type, this.buffers.get(past)!, [
+        1,
+        heads,
+        capacity,
+        headDim
+      ])
+  }
+
+  fetches(): Record<string, ort.Tensor> {
+    return this.presentTensors
+  }
+
+  update(_outputs: ort.InferenceSession.ReturnType, positions: number): void {
+    // The operator already wrote them into the buffers.
+    this.length += positions
   }
 }

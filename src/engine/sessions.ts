@@ -1,7 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { SmolvlmError } from './errors.ts'
-import { AppendedCache, PresentCache, SharedBufferCache, truncateCache } from './kv-cache.ts'
+import { AppendedCache, CapacityCache, PresentCache, SharedBufferCache, truncateCache } from './kv-cache.ts'
 import type { DecoderCache } from './kv-cache.ts'
 import { rewriteDecoder } from './decoder-rewrite.ts'
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.ts'
@@ -55,6 +55,8 @@ export interface CacheLayout {
   readonly presentToPast: ReadonlyMap<string, string>
   /** When the graph was rewritten to return each step's own keys/values: output name → past input it extends. */
   readonly newKvOutputs?: ReadonlyMap<string, string>
+  /** Their layout (decoder-rewrite.ts): 'heads' appended to compact caches, 'positions' into capacity buffers. */
+  readonly newKvLayout?: 'heads' | 'positions'
   /** When the graph was rewritten to compute logits for the last position only. */
   readonly lastPositionLogits: boolean
   /** When GroupQueryAttention owns the cache and can share one buffer for past and present (decoder-rewrite.ts). */
@@ -68,10 +70,9 @@ function cacheLayout(
   decoder: ort.InferenceSession,
   fallbackHeads: number,
   fallbackHeadDim: number,
-  newKvOutputs: ReadonlyMap<string, string> | undefined,
-  lastPositionLogits: boolean,
-  sharedBuffer: boolean
+  edits: Pick<CacheLayout, 'newKvOutputs' | 'newKvLayout' | 'lastPositionLogits' | 'sharedBuffer'>
 ): CacheLayout {
+  const { newKvOutputs } = edits
   const inputs = tensorMetadata(decoder.inputMetadata)
   const pastNames = decoder.inputNames.filter((name) => /^past_key_values\.\d+\.(key|value)$/.test(name))
   const presentToPast = new Map<string, string>()
@@ -92,9 +93,7 @@ function cacheLayout(
   return {
     pastNames,
     presentToPast,
-    newKvOutputs,
-    lastPositionLogits,
-    sharedBuffer,
+    ...edits,
     type: floatType(first, pastNames[0]),
     numKeyValueHeads: numeric(first?.shape[1], fallbackHeads),
     headDim: numeric(first?.shape[3], fallbackHeadDim)
@@ -202,9 +201,10 @@ export class ModelSessions {
   ): Promise<ModelSessions> {
     const loaded: Partial<Record<SessionName, LoadedSession>> = {}
     const providerFailures = new Map<ExecutionProvider, string>()
-    let newKvOutputs: ReadonlyMap<string, string> | undefined
-    let lastPositionLogits = false
-    let sharedBufferKv = false
+    let edits: Pick<CacheLayout, 'newKvOutputs' | 'newKvLayout' | 'lastPositionLogits' | 'sharedBuffer'> = {
+      lastPositionLogits: false,
+      sharedBuffer: false
+    }
     try {
       // One at a time: loading the three graphs in parallel only raises peak memory.
       loaded.vision_encoder = await createSession(
@@ -230,9 +230,12 @@ export class ModelSessions {
             text,
             providerFailures
           )
-          newKvOutputs = rewrite.newKvOutputs
-          lastPositionLogits = rewrite.lastPositionLogits
-          sharedBufferKv = rewrite.sharedBufferKv
+          edits = {
+            newKvOutputs: rewrite.newKvOutputs,
+            newKvLayout: rewrite.newKvLayout,
+            lastPositionLogits: rewrite.lastPositionLogits,
+            sharedBuffer: rewrite.sharedBufferKv
+          }
         } catch {
           // The rewritten graph did not load: the file as it is still works, only slower.
         }
@@ -270,14 +273,7 @@ export class ModelSessions {
       embed,
       decoder,
       info,
-      cacheLayout(
-        decoder.session,
-        text.numKeyValueHeads,
-        text.headDim,
-        newKvOutputs,
-        lastPositionLogits,
-        sharedBufferKv
-      ),
+      cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, edits),
       {
         pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
         pixelMask: maskType === 'int64' ? 'int64' : 'bool',
@@ -359,7 +355,10 @@ export class ModelSessions {
     prefix?: { cache: Readonly<Record<string, ort.Tensor>>; length: number }
   ): DecoderCache {
     const initial = prefix ? truncateCache(prefix.cache, prefix.length) : this.emptyCache()
-    const { newKvOutputs, sharedBuffer, presentToPast, type, numKeyValueHeads, headDim } = this.cache
+    const { newKvOutputs, newKvLayout, sharedBuffer, presentToPast, type, numKeyValueHeads, headDim } =
+      this.cache
+    if (newKvOutputs && newKvLayout === 'positions')
+      return new CapacityCache(newKvOutputs, type, numKeyValueHeads, headDim, capacity, initial)
     if (newKvOutputs)
       return new AppendedCache(newKvOutputs, type, numKeyValueHeads, headDim, capacity, initial)
     if (sharedBuffer)

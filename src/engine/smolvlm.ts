@@ -128,10 +128,12 @@ export interface ModelInfo {
   readonly provider: SessionInfo['provider']
   readonly config: Omit<ModelConfig, 'tokenizerJson' | 'tokenizerConfig' | 'chatTemplate'>
   /**
-   * 'appended': the decoder returns each step's keys/values and the engine keeps the cache; 'shared-buffer': the
-   * decoder's GroupQueryAttention writes into one buffer that is both past and present; 'present': as shipped.
+   * How the decoder cache is kept (decoder-rewrite.ts, kv-cache.ts): 'appended', the decoder returns each step's
+   * keys/values and the engine appends them; 'capacity', the same for GroupQueryAttention graphs, into buffers fed
+   * whole; 'shared-buffer', GroupQueryAttention writes into one buffer that is both past and present; 'present',
+   * the graph as shipped returns the whole cache each step.
    */
-  readonly kvCache: 'appended' | 'shared-buffer' | 'present'
+  readonly kvCache: 'appended' | 'capacity' | 'shared-buffer' | 'present'
   /** Whether the decoder computes logits for the last position only (instead of the whole prompt). */
   readonly lastPositionLogits: boolean
   readonly loadMs: number
@@ -248,7 +250,9 @@ export class SmolVLM {
       provider: sessions.info.find((s) => s.session === 'decoder_model_merged')?.provider ?? 'cpu',
       config,
       kvCache: sessions.cache.newKvOutputs
-        ? 'appended'
+        ? sessions.cache.newKvLayout === 'positions'
+          ? 'capacity'
+          : 'appended'
         : sessions.cache.sharedBuffer
           ? 'shared-buffer'
           : 'present',

@@ -90,23 +90,49 @@ describe('rewriteDecoder', () => {
     expect(Buffer.from(whole).equals(Buffer.from(decoderBytes()))).toBe(true)
   })
 
-  it('finds GroupQueryAttention owning the cache in the official shape, where there is no Concat to edit', () => {
+  it("outputs GroupQueryAttention's own key and value inputs in the official shape, where there is no Concat", async () => {
     for (const [model, variant] of [
       ['tiny-gqa-genai', ''],
       ['tiny-gqa-genai', '_q4'],
-      ['tiny-mha-genai', ''],
-      ['tiny-mha-genai-cpu', ''],
-      ['tiny-mha-genai-cpu', '_q4']
+      ['tiny-mha-genai', '']
     ]) {
       const rewrite = rewriteDecoder(decoderBytes(variant, model))!
-      expect(rewrite.newKvOutputs, `${model}${variant}`).toBeUndefined()
-      expect(rewrite.sharedBufferKv, `${model}${variant}`).toBe(true)
+      expect(rewrite.newKvLayout, `${model}${variant}`).toBe('positions')
+      expect([...rewrite.newKvOutputs!.values()].sort(), `${model}${variant}`).toEqual(
+        rewrite.newKvOutputs!.size === 4
+          ? [
+              'past_key_values.0.key',
+              'past_key_values.0.value',
+              'past_key_values.1.key',
+              'past_key_values.1.value'
+            ]
+          : [0, 1, 2].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`])
+      )
+      expect(rewrite.sharedBufferKv, `${model}${variant}`).toBe(false)
       expect(rewrite.lastPositionLogits, `${model}${variant}`).toBe(true)
     }
-    // Dynamically quantised: the head is MatMulInteger followed by a scale (not edited), the cache is still shared.
+    const rewrite = rewriteDecoder(decoderBytes('', 'tiny-gqa-genai'))!
+    const session = await ort.InferenceSession.create(rewrite.bytes)
+    expect(session.outputNames).toEqual([
+      'logits',
+      '/model/layers.0/attn/k_rotary/RotaryEmbedding/output_0',
+      '/model/layers.0/attn/v_proj/MatMul/output_0',
+      '/model/layers.1/attn/k_rotary/RotaryEmbedding/output_0',
+      '/model/layers.1/attn/v_proj/MatMul/output_0'
+    ])
+    // Dynamically quantised: the head is MatMulInteger followed by a scale (not edited); the keys/values still are.
     const int8 = rewriteDecoder(decoderBytes('_int8', 'tiny-gqa-genai'))!
-    expect(int8.sharedBufferKv).toBe(true)
+    expect(int8.newKvLayout).toBe('positions')
     expect(int8.lastPositionLogits).toBe(false)
+  })
+
+  it('shares one buffer for past and present where the attention takes packed QKV (the CPU style)', () => {
+    for (const variant of ['', '_q4']) {
+      const rewrite = rewriteDecoder(decoderBytes(variant, 'tiny-mha-genai-cpu'))!
+      expect(rewrite.newKvOutputs).toBeUndefined()
+      expect(rewrite.sharedBufferKv).toBe(true)
+      expect(rewrite.lastPositionLogits).toBe(true)
+    }
   })
 
   it('does not share the buffer where Casts stand between the cache and the attention (float16 graph, float32 I/O)', () => {
@@ -119,7 +145,9 @@ describe('rewriteDecoder', () => {
   })
 
   it('does not take a traced graph for a GroupQueryAttention one', () => {
-    expect(rewriteDecoder(decoderBytes())!.sharedBufferKv).toBe(false)
+    const traced = rewriteDecoder(decoderBytes())!
+    expect(traced.sharedBufferKv).toBe(false)
+    expect(traced.newKvLayout).toBe('heads')
   })
 
   it('leaves a graph without a decoder cache alone', () => {
