@@ -133,20 +133,30 @@ export class RunClock {
 const REWRITE_MAX_BYTES = 1.5 * 1024 ** 3
 
 /**
- * The decoder with the load-time edits of decoder-rewrite.ts, or undefined when the graph allows neither, keeps
- * weights in external data files, or is too large to copy in memory.
+ * The decoder file read into memory for the load-time edits of decoder-rewrite.ts, after some spare room so the
+ * edited graph can be written over it; undefined when it keeps weights in external data files or is too large to
+ * hold in memory. Started before the other sessions are created: onnxruntime-node creates a session on the main
+ * thread, while this read runs on libuv's thread pool beside it.
  */
-async function readRewrittenDecoder(path: string) {
+async function readDecoderForRewrite(path: string): Promise<Uint8Array | undefined> {
   try {
     const size = (await stat(path)).size
     if (size > REWRITE_MAX_BYTES) return undefined
     const name = basename(path)
     const siblings = await readdir(dirname(path))
     if (siblings.some((file) => file !== name && file.startsWith(`${name}_data`))) return undefined
-    // The file goes after some spare room, so the edited graph can be written over it (see rewriteDecoder).
     const buffer = Buffer.allocUnsafeSlow(REWRITE_ROOM + size)
     await readInto(path, buffer.subarray(REWRITE_ROOM))
-    const whole = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+  } catch {
+    return undefined
+  }
+}
+
+/** The edits applied over the read file (undefined when the graph allows none). */
+function rewriteRead(whole: Uint8Array | undefined) {
+  if (!whole) return undefined
+  try {
     return rewriteDecoder(whole.subarray(REWRITE_ROOM), whole)
   } catch {
     return undefined
@@ -205,14 +215,15 @@ export class ModelSessions {
       lastPositionLogits: false,
       sharedBuffer: false
     }
+    const decoderPath = files.sessions.decoder_model_merged.path
+    const decoderRead = options.rewriteDecoder === false ? undefined : readDecoderForRewrite(decoderPath)
     try {
-      // One at a time: loading the three graphs in parallel only raises peak memory.
+      // One session at a time (in parallel they only raise peak memory), with the decoder file read meanwhile.
       loaded.vision_encoder = await createSession(
         files.sessions.vision_encoder.path,
         runtime,
         providerFailures
       )
-      const decoderPath = files.sessions.decoder_model_merged.path
       const text: RuntimeOptions = {
         ...runtime,
         device: textSessionsDevice(
@@ -222,7 +233,7 @@ export class ModelSessions {
         )
       }
       loaded.embed_tokens = await createSession(files.sessions.embed_tokens.path, text, providerFailures)
-      const rewrite = options.rewriteDecoder === false ? undefined : await readRewrittenDecoder(decoderPath)
+      const rewrite = rewriteRead(await decoderRead)
       if (rewrite) {
         try {
           loaded.decoder_model_merged = await createSession(
