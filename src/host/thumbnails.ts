@@ -1,4 +1,7 @@
 import sharp from 'sharp'
+import { isSmolvlmError } from '../engine/errors.ts'
+import { MAX_IMAGE_FILE_BYTES, sniffFormat } from '../engine/image/decode-image.ts'
+import { readRegularFile } from '../engine/read-file.ts'
 import type { Thumbnail } from '../shared/contract.ts'
 import { AppError } from '../shared/contract.ts'
 
@@ -10,7 +13,15 @@ export const THUMBNAIL_EDGE = 256
  */
 export async function makeThumbnail(path: string, name: string): Promise<Thumbnail> {
   try {
-    const image = sharp(path, { failOn: 'truncated', limitInputPixels: 268_402_689, animated: false })
+    // The engine's reading rules (a regular file, bounded) and format check: a FIFO or /dev/zero must not stall
+    // the main process, and an SVG named .png must not reach librsvg (which would follow its references).
+    const bytes = await readRegularFile(path, {
+      maxBytes: MAX_IMAGE_FILE_BYTES,
+      code: 'bad-image',
+      label: name
+    })
+    if (sniffFormat(bytes) !== 'raster') throw new Error('not a supported raster image')
+    const image = sharp(bytes, { failOn: 'truncated', limitInputPixels: 268_402_689, animated: false })
     const metadata = await image.metadata()
     const swap = (metadata.orientation ?? 1) >= 5
     const width = (swap ? metadata.height : metadata.width) ?? 0
@@ -22,6 +33,7 @@ export async function makeThumbnail(path: string, name: string): Promise<Thumbna
       .toBuffer()
     return { dataUrl: `data:image/webp;base64,${webp.toString('base64')}`, width, height }
   } catch (error) {
+    if (isSmolvlmError(error)) throw new AppError('bad-image', error.message, { cause: error })
     throw new AppError('bad-image', `${name} could not be read as an image.`, { cause: error })
   }
 }
