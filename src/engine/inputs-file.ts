@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { SmolvlmError } from './errors.ts'
+import { readRegularText } from './read-file.ts'
 import type { ModelInputs } from './generate.ts'
 
 /**
@@ -72,9 +73,11 @@ export function parseInputs(json: unknown, source = 'inputs file'): ModelInputs 
 }
 
 export async function readInputsFile(path: string): Promise<ModelInputs> {
+  // Only a regular file, bounded (pixel values of many tiles in base64: 1 GB is far above a real dump).
+  const text = await readRegularText(path, { maxBytes: 1024 ** 3, code: 'bad-request', label: path })
   let json: unknown
   try {
-    json = JSON.parse(await readFile(path, 'utf8'))
+    json = JSON.parse(text)
   } catch (cause) {
     throw new SmolvlmError('bad-request', `${path} is not a readable JSON inputs file.`, { cause })
   }
