@@ -260,43 +260,8 @@ function defaultOpset(bytes: Uint8Array, modelFields: readonly Field[]): number 
   return 0
 }
 
-/**
- * Writes `parts` one after another from `target`'s first byte, where the parts that are views of the original model
- * are read from the same memory further on: `target` must start at or before the model, in the same buffer. This
- * works when every original part lies at or after the position it moves to, and in file order (the edits add
- * a few hundred bytes: a little room before the model is enough). Undefined, with nothing written, otherwise.
- */
-function assembleInPlace(parts: readonly Uint8Array[], target: Uint8Array): Uint8Array | undefined {
-  const start = target.byteOffset
-  let cursor = 0
-  let previousEnd = 0
-  for (const part of parts) {
-    if (part.buffer === target.buffer) {
-      const at = part.byteOffset - start
-      if (at < cursor || at < previousEnd) return undefined
-      previousEnd = at + part.length
-    }
-    cursor += part.length
-  }
-  if (cursor > target.length) return undefined
-  cursor = 0
-  for (const part of parts) {
-    if (part.buffer === target.buffer) {
-      target.copyWithin(cursor, part.byteOffset - start, part.byteOffset - start + part.length)
-    } else {
-      target.set(part, cursor)
-    }
-    cursor += part.length
-  }
-  return target.subarray(0, cursor)
-}
-
-/**
- * Applies whichever edits the graph allows; undefined when neither does. With `inPlace` (the model's own buffer,
- * starting a little before `model`), the edited graph is written over the original instead of into a new copy:
- * a decoder of 540 MB is then held once, not twice, while onnxruntime parses it. `model` is overwritten then.
- */
-export function rewriteDecoder(model: Uint8Array, inPlace?: Uint8Array): DecoderRewrite | undefined {
+/** Applies whichever edits the graph allows; undefined when none does. Large models are edited as their skeleton. */
+export function rewriteDecoder(model: Uint8Array): DecoderRewrite | undefined {
   const modelFields = readFields(model)
   const graph = modelFields.find((f) => f.number === MODEL_GRAPH && f.wireType === WIRE_LENGTH_DELIMITED)
   if (!graph) return undefined
@@ -349,7 +314,7 @@ export function rewriteDecoder(model: Uint8Array, inPlace?: Uint8Array): Decoder
     else parts.push(model.subarray(field.start, field.end))
   }
   return {
-    bytes: (inPlace && assembleInPlace(parts, inPlace)) || concatBytes(parts),
+    bytes: concatBytes(parts),
     newKvOutputs: kv ? newKvOutputs : undefined,
     newKvLayout: kv ? (traced ? 'heads' : 'positions') : undefined,
     lastPositionLogits: head !== undefined,

@@ -115,11 +115,21 @@ export function providerCandidates(
   return [...(gpu[platform] ?? []), 'cpu']
 }
 
+/** A model given as bytes; `externalDataFolder` is where its external-data references point (onnx-skeleton.ts). */
+export interface ModelBytes {
+  readonly bytes: Uint8Array
+  readonly path: string
+  readonly externalDataFolder?: string
+}
+
 function sessionOptions(
   provider: ExecutionProvider,
-  options: RuntimeOptions
+  options: RuntimeOptions,
+  source?: string | ModelBytes
 ): ort.InferenceSession.SessionOptions {
+  const folder = typeof source === 'object' ? source.externalDataFolder : undefined
   return {
+    ...(folder ? { extra: { session: { model_external_initializers_file_folder_path: folder } } } : {}),
     // A GPU session keeps CPU as its own fallback for operators the GPU provider lacks.
     executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
     graphOptimizationLevel: 'all',
@@ -148,7 +158,7 @@ export function describeProviderError(error: unknown): string {
  * already failed for an earlier session of the same model: they are reported again but not retried.
  */
 export async function createSession(
-  source: string | { readonly bytes: Uint8Array; readonly path: string },
+  source: string | ModelBytes,
   options: RuntimeOptions = {},
   knownFailures: Map<ExecutionProvider, string> = new Map()
 ): Promise<LoadedSession> {
@@ -166,7 +176,7 @@ export async function createSession(
       const session =
         typeof source === 'string'
           ? await ort.InferenceSession.create(source, sessionOptions(provider, options))
-          : await ort.InferenceSession.create(source.bytes, sessionOptions(provider, options))
+          : await ort.InferenceSession.create(source.bytes, sessionOptions(provider, options, source))
       return { session, provider, failedAttempts }
     } catch (error) {
       const reason = describeProviderError(error)
@@ -184,7 +194,7 @@ export async function createSession(
         const probe =
           typeof source === 'string'
             ? await ort.InferenceSession.create(source, sessionOptions('cpu', options))
-            : await ort.InferenceSession.create(source.bytes, sessionOptions('cpu', options))
+            : await ort.InferenceSession.create(source.bytes, sessionOptions('cpu', options, source))
         await probe.release()
       } catch (error) {
         cpuError = describeProviderError(error)

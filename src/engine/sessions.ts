@@ -1,9 +1,10 @@
-import { open, readdir, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { SmolvlmError } from './errors.ts'
 import { AppendedCache, CapacityCache, PresentCache, SharedBufferCache, truncateCache } from './kv-cache.ts'
 import type { DecoderCache } from './kv-cache.ts'
 import { rewriteDecoder } from './decoder-rewrite.ts'
+import { readModelSkeleton } from './onnx-skeleton.ts'
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.ts'
 import type { ModelFiles, SessionName, Variant } from './model-files.ts'
 import { textSessionsDevice } from './placement.ts'
@@ -129,54 +130,19 @@ export class RunClock {
   }
 }
 
-/** Decoders at most this big are read into memory to be rewritten (the copy is transient). */
-const REWRITE_MAX_BYTES = 1.5 * 1024 ** 3
-
 /**
- * The decoder file read into memory for the load-time edits of decoder-rewrite.ts, after some spare room so the
- * edited graph can be written over it; undefined when it keeps weights in external data files or is too large to
- * hold in memory. Started before the other sessions are created: onnxruntime-node creates a session on the main
- * thread, while this read runs on libuv's thread pool beside it.
+ * The decoder's structure with the load-time edits of decoder-rewrite.ts, its weights left in the file as
+ * external-data references (onnx-skeleton.ts): a few hundred kilobytes are read, never the weights. Undefined when
+ * the graph allows no edit or cannot be read so. Started before the other sessions are created: onnxruntime-node
+ * creates a session on the main thread, while these reads run on libuv's thread pool beside it.
  */
-async function readDecoderForRewrite(path: string): Promise<Uint8Array | undefined> {
+async function rewrittenDecoder(path: string) {
   try {
-    const size = (await stat(path)).size
-    if (size > REWRITE_MAX_BYTES) return undefined
-    const name = basename(path)
-    const siblings = await readdir(dirname(path))
-    if (siblings.some((file) => file !== name && file.startsWith(`${name}_data`))) return undefined
-    const buffer = Buffer.allocUnsafeSlow(REWRITE_ROOM + size)
-    await readInto(path, buffer.subarray(REWRITE_ROOM))
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    const skeleton = await readModelSkeleton(path)
+    const rewrite = rewriteDecoder(skeleton.bytes)
+    return rewrite && { ...rewrite, externalDataFolder: dirname(path) }
   } catch {
     return undefined
-  }
-}
-
-/** The edits applied over the read file (undefined when the graph allows none). */
-function rewriteRead(whole: Uint8Array | undefined) {
-  if (!whole) return undefined
-  try {
-    return rewriteDecoder(whole.subarray(REWRITE_ROOM), whole)
-  } catch {
-    return undefined
-  }
-}
-
-/** Spare bytes before the decoder in memory: the edits add a few hundred. */
-const REWRITE_ROOM = 64 * 1024
-
-async function readInto(path: string, target: Uint8Array): Promise<void> {
-  const handle = await open(path, 'r')
-  try {
-    let done = 0
-    while (done < target.length) {
-      const { bytesRead } = await handle.read(target, done, target.length - done, done)
-      if (bytesRead === 0) throw new Error(`${path} ended early`)
-      done += bytesRead
-    }
-  } finally {
-    await handle.close()
   }
 }
 
@@ -216,9 +182,9 @@ export class ModelSessions {
       sharedBuffer: false
     }
     const decoderPath = files.sessions.decoder_model_merged.path
-    const decoderRead = options.rewriteDecoder === false ? undefined : readDecoderForRewrite(decoderPath)
+    const decoderEdits = options.rewriteDecoder === false ? undefined : rewrittenDecoder(decoderPath)
     try {
-      // One session at a time (in parallel they only raise peak memory), with the decoder file read meanwhile.
+      // One session at a time (in parallel they only raise peak memory), with the decoder's structure read meanwhile.
       loaded.vision_encoder = await createSession(
         files.sessions.vision_encoder.path,
         runtime,
@@ -233,11 +199,11 @@ export class ModelSessions {
         )
       }
       loaded.embed_tokens = await createSession(files.sessions.embed_tokens.path, text, providerFailures)
-      const rewrite = rewriteRead(await decoderRead)
+      const rewrite = await decoderEdits
       if (rewrite) {
         try {
           loaded.decoder_model_merged = await createSession(
-            { bytes: rewrite.bytes, path: decoderPath },
+            { bytes: rewrite.bytes, path: decoderPath, externalDataFolder: rewrite.externalDataFolder },
             text,
             providerFailures
           )
