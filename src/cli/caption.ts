@@ -7,10 +7,18 @@ import { readInputsFile, serializeInputs } from '../engine/inputs-file.ts'
 import { isVariant, readModelConfig } from '../engine/model-files.ts'
 import type { ModelConfig, Variant } from '../engine/model-files.ts'
 import { isDevice } from '../engine/runtime.ts'
+import {
+  CAPTION_KINDS,
+  METADATA_MODES,
+  METADATA_POLICIES,
+  XMP_NAMINGS
+} from '../metadata/caption-metadata.ts'
 import type { Device } from '../engine/runtime.ts'
 import type { Sampling } from '../engine/sampling.ts'
 import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_PROMPT, SmolVLM } from '../engine/smolvlm.ts'
 import type { DescribeEvent, DescribeRequest } from '../engine/smolvlm.ts'
+import { CaptionOutputs, metadataJson, metadataLine } from './caption-outputs.ts'
+import type { MetadataArgs } from './caption-outputs.ts'
 import { resolveModelDir } from './model-arg.ts'
 import { UsageError } from './usage.ts'
 
@@ -41,6 +49,15 @@ export const CAPTION_USAGE = `Usage: smolvlm caption [options] <image or folder.
   --dump-inputs <file>    write the model inputs (input_ids, pixel_values, pixel_attention_mask) to a JSON file
   --inputs <file>         run from such a file instead of images and prompt
 
+  --write-metadata <where> embedded | xmp: the caption into each image's metadata (XMP dc:description, EXIF
+                          ImageDescription, IPTC Caption-Abstract where IPTC exists), or into an .xmp sidecar;
+                          RAW files always get a sidecar. Pixels are checked unchanged; no _original files
+  --metadata-policy <p>   skip | replace | append, when a description is already there (default skip)
+  --caption-kind <k>      description | alt-text (also IPTC Alt Text) | keywords (dc:subject); default description
+  --xmp-naming <n>        darktable (photo.jpg.xmp, default) | adobe (photo.xmp)
+  --no-history            do not keep the captions in the library (smolvlm search); it lives under the store
+                          root (SMOLVLM_HOME when set)
+
   Exit codes: 0 every image described, 1 some failed, 2 nothing could run (usage, model), 130 interrupted.
 `
 
@@ -56,6 +73,45 @@ interface CaptionArgs {
   readonly inputs?: string
   readonly images: readonly string[]
   readonly request: Omit<DescribeRequest, 'images'>
+  readonly metadata: MetadataArgs | null
+  readonly history: boolean
+}
+
+function choice<T extends string>(
+  value: string | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T
+): T {
+  if (value === undefined) return fallback
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${name} ${value} is not valid: give ${allowed.join(', ')}.`)
+  return value as T
+}
+
+function metadataArgs(
+  values: Record<string, string | boolean | undefined>,
+  together: boolean
+): MetadataArgs | null {
+  const mode = values['write-metadata']
+  const dependent = ['metadata-policy', 'caption-kind', 'xmp-naming'].filter((n) => values[n] !== undefined)
+  if (mode === undefined) {
+    if (dependent.length > 0) throw new UsageError(`--${dependent[0]} needs --write-metadata embedded|xmp.`)
+    return null
+  }
+  if (together)
+    throw new UsageError('--write-metadata writes one caption per image; it cannot be used with --together.')
+  return {
+    mode: choice(mode as string, 'write-metadata', METADATA_MODES, 'embedded'),
+    policy: choice(
+      values['metadata-policy'] as string | undefined,
+      'metadata-policy',
+      METADATA_POLICIES,
+      'skip'
+    ),
+    kind: choice(values['caption-kind'] as string | undefined, 'caption-kind', CAPTION_KINDS, 'description'),
+    naming: choice(values['xmp-naming'] as string | undefined, 'xmp-naming', XMP_NAMINGS, 'darktable')
+  }
 }
 
 /** A number option: undefined when absent, a UsageError naming the allowed range when outside it. */
@@ -102,7 +158,12 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         json: { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         'dump-inputs': { type: 'string' },
-        inputs: { type: 'string' }
+        inputs: { type: 'string' },
+        'write-metadata': { type: 'string' },
+        'metadata-policy': { type: 'string' },
+        'caption-kind': { type: 'string' },
+        'xmp-naming': { type: 'string' },
+        'no-history': { type: 'boolean' }
       }
     })
   } catch (error) {
@@ -167,6 +228,8 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     dumpInputs: values['dump-inputs'],
     inputs: values.inputs,
     images: positionals,
+    metadata: metadataArgs(values, values.together ?? false),
+    history: !(values['no-history'] ?? false),
     request: {
       prompt: values.prompt,
       maxNewTokens: numberOption(
@@ -308,6 +371,11 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
   }
   let failures = 0
   let finished = 0
+  const outputs = new CaptionOutputs({
+    metadata: args.inputs ? null : args.metadata,
+    history: args.history && !args.inputs,
+    warn: io.err
+  })
   const controller = new AbortController()
   const onSignal = () => {
     if (controller.signal.aborted) {
@@ -324,7 +392,7 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
       if (jobs.length > 1) io.err(`[${index + 1}/${jobs.length}] ${printable(job.images.join(', '))}\n`)
       try {
         if (job.error) throw job.error
-        const completed = await runJob(model, args, job.images, io, controller.signal)
+        const completed = await runJob(model, args, job.images, io, controller.signal, outputs)
         if (completed) finished++
       } catch (error) {
         if (controller.signal.aborted) break
@@ -335,6 +403,7 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
     }
   } finally {
     process.off('SIGINT', onSignal)
+    await outputs.close()
     await model.dispose()
   }
   if (controller.signal.aborted) {
@@ -365,7 +434,8 @@ async function runJob(
   args: CaptionArgs,
   images: readonly string[],
   io: Output,
-  signal: AbortSignal
+  signal: AbortSignal,
+  outputs: CaptionOutputs
 ): Promise<boolean> {
   let completed = false
   let events: AsyncGenerator<DescribeEvent>
@@ -392,6 +462,24 @@ async function runJob(
     else if (event.type === 'token' && !args.json) io.out(event.text)
     else if (event.type === 'done') {
       completed = !event.cancelled
+      // One caption per image: the metadata and the library get it (a --together caption goes to the library only).
+      let metadata: ReturnType<typeof metadataJson> | undefined
+      if (completed) {
+        for (const image of images) {
+          const report = await outputs.finished({
+            image,
+            prompt,
+            text: event.text,
+            model: args.model,
+            variant: JSON.stringify(variantLabel(model)).replace(/^"|"$/g, ''),
+            device: model.info.provider
+          })
+          if (report) {
+            metadata = metadataJson(report)
+            if (!args.json) io.err(`smolvlm: metadata: ${printable(metadataLine(report))}\n`)
+          }
+        }
+      }
       if (!args.json) {
         io.out('\n')
         const s = event.stats
@@ -416,6 +504,7 @@ async function runJob(
           device: model.info.provider,
           variant: variantLabel(model),
           cancelled: event.cancelled,
+          ...(metadata ? { metadata } : {}),
           timings: {
             preprocessMs: s.preprocessMs,
             visionMs: s.visionMs,

@@ -1,6 +1,7 @@
 import { isSmolvlmError } from '../engine/errors.ts'
 import { CAPTION_USAGE, runCaption } from './caption.ts'
 import { runModels } from './models.ts'
+import { LIBRARY_USAGE, runLibrary, runSearch, SEARCH_USAGE } from './search.ts'
 import { packageVersion, userFolder } from './npm-cwd.ts'
 import { UsageError } from './usage.ts'
 
@@ -9,6 +10,8 @@ const USAGE = `Usage: smolvlm <command> [options]
 Commands:
   caption <image|folder...>  describe images (smolvlm caption --help for options)
   models <command>           list, pull, verify, rm, import, du (smolvlm models --help)
+  search <words...>          find images by the words of their kept captions (smolvlm search --help)
+  library path|count|clear   the caption library
 
   --version                  print the version
 `
@@ -29,6 +32,20 @@ async function main(argv: readonly string[]): Promise<number> {
     return runCaption(rest)
   }
   if (command === 'models') return runModels(rest)
+  if (command === 'search') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(SEARCH_USAGE)
+      return 0
+    }
+    return runSearch(rest)
+  }
+  if (command === 'library') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(LIBRARY_USAGE)
+      return 0
+    }
+    return runLibrary(rest)
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE)
     return command === undefined ? 2 : 0

@@ -1,0 +1,129 @@
+/**
+ * What `smolvlm caption` does with a finished caption besides printing it: write it into the image's metadata
+ * (--write-metadata) and keep it in the caption library (unless --no-history).
+ */
+import { resolve } from 'node:path'
+import { defaultStoreRoot } from '../engine/store/layout.ts'
+import { CaptionLibrary } from '../library/caption-library.ts'
+import type { LibraryWrite } from '../library/caption-library.ts'
+import { libraryFile } from '../library/location.ts'
+import { contentHash } from '../library/content-hash.ts'
+import type { CaptionKind, MetadataMode, MetadataPolicy, XmpNaming } from '../metadata/caption-metadata.ts'
+import { MetadataWriter } from '../metadata/metadata-writer.ts'
+import type { MetadataReport } from '../metadata/metadata-writer.ts'
+
+export interface MetadataArgs {
+  readonly mode: MetadataMode
+  readonly policy: MetadataPolicy
+  readonly naming: XmpNaming
+  readonly kind: CaptionKind
+}
+
+export interface CaptionOutputsOptions {
+  readonly metadata: MetadataArgs | null
+  readonly history: boolean
+  readonly warn: (line: string) => void
+}
+
+export interface FinishedCaption {
+  readonly image: string
+  readonly prompt: string
+  readonly text: string
+  readonly model: string
+  readonly variant: string
+  readonly device: string
+}
+
+/** The report of one metadata write, as the JSON line carries it. */
+export function metadataJson(report: MetadataReport): Record<string, string | null> {
+  return { file: report.file, where: report.where, outcome: report.outcome, reason: report.reason }
+}
+
+export function metadataLine(report: MetadataReport): string {
+  const where = report.where === 'xmp' ? `sidecar ${report.file ?? ''}` : 'in the file'
+  return `${report.outcome} (${where})${report.reason ? `: ${report.reason}` : ''}`
+}
+
+export class CaptionOutputs {
+  private writer: MetadataWriter | null = null
+  private library: CaptionLibrary | null | undefined
+  private warnedHistory = false
+
+  constructor(private readonly options: CaptionOutputsOptions) {}
+
+  /** Writes the metadata (if asked) and records the caption (if history is on); the metadata report, if any. */
+  async finished(caption: FinishedCaption): Promise<MetadataReport | null> {
+    const image = resolve(caption.image)
+    let report: MetadataReport | null = null
+    if (this.options.metadata) {
+      this.writer ??= new MetadataWriter()
+      report = await this.writer.write(image, caption.text, this.options.metadata)
+    }
+    if (this.options.history) await this.record(image, caption, report)
+    return report
+  }
+
+  private openLibrary(): CaptionLibrary | null {
+    if (this.library !== undefined) return this.library
+    try {
+      this.library = CaptionLibrary.open(libraryFile(defaultStoreRoot()))
+    } catch (error) {
+      this.library = null
+      this.warnOnce(error)
+    }
+    return this.library
+  }
+
+  private warnOnce(error: unknown): void {
+    if (this.warnedHistory) return
+    this.warnedHistory = true
+    const message = error instanceof Error ? error.message : String(error)
+    this.options.warn(
+      `smolvlm: warning: captions are not kept in the library (${message}); --no-history silences this\n`
+    )
+  }
+
+  private async record(
+    image: string,
+    caption: FinishedCaption,
+    report: MetadataReport | null
+  ): Promise<void> {
+    const library = this.openLibrary()
+    if (!library) return
+    try {
+      // Hashed after the metadata write: the bytes as they now are identify the file if it moves.
+      const content = await contentHash(image)
+      const writes: LibraryWrite[] =
+        report &&
+        report.file &&
+        (report.outcome === 'written' || report.outcome === 'replaced' || report.outcome === 'appended')
+          ? [
+              {
+                kind: report.where === 'xmp' ? 'xmp' : 'embedded',
+                file: report.file,
+                outcome: report.outcome
+              }
+            ]
+          : []
+      library.record({
+        path: image,
+        contentHash: content?.hash ?? null,
+        size: content?.size ?? null,
+        source: 'cli',
+        model: caption.model,
+        variant: caption.variant,
+        device: caption.device,
+        prompt: caption.prompt,
+        text: caption.text,
+        writes
+      })
+    } catch (error) {
+      this.warnOnce(error)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.library?.close()
+    await this.writer?.close()
+  }
+}
