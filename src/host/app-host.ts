@@ -13,6 +13,7 @@ import { API_REQUESTS, AppError, describeIssues, isApiMethod, toErrorInfo } from
 import type { DescribeRequest, ExportFormat, ImportMode } from '../shared/contract.ts'
 import { defaultExportName, resolveRows, writeExport } from './export-files.ts'
 import { FileBroker } from './file-broker.ts'
+import { LibraryService } from './library-service.ts'
 import { Listeners } from './listeners.ts'
 import type { RestartPolicyOptions } from './restart-policy.ts'
 import { SettingsStore } from './settings-store.ts'
@@ -51,6 +52,8 @@ export interface AppHostOptions<Port> {
    */
   readonly resolveModel?: (settings: Settings, store: StoreService) => Promise<ModelSpec>
   readonly tempRoot?: string
+  /** The caption library's SQLite file (src/library/location.ts); null or absent: no library. */
+  readonly libraryFile?: string | null
   readonly restart?: Partial<RestartPolicyOptions>
   readonly threads?: number
   readonly log?: (line: string) => void
@@ -115,6 +118,7 @@ export class AppHost<Port = never> {
   readonly broker: FileBroker
   readonly supervisor: WorkerSupervisor<Port>
   readonly store: StoreService
+  readonly library: LibraryService
   /** Images granted by the app itself (menu › Open…), for the page to add to its list. */
   readonly onImagesAdded = new Listeners<ImageRef[]>()
   private readonly thumbnails = new ThumbnailCache()
@@ -131,6 +135,7 @@ export class AppHost<Port = never> {
       log: options.log
     })
     this.store = new StoreService(options.store ?? null)
+    this.library = new LibraryService(options.libraryFile ?? null, this.broker, options.log)
     this.handlers = this.createHandlers()
     for (const problem of settings.problems) options.log?.(problem)
   }
@@ -185,6 +190,7 @@ export class AppHost<Port = never> {
 
   async close(): Promise<void> {
     await this.store.close().catch(() => undefined)
+    await this.library.close().catch(() => undefined)
     await this.supervisor.stop()
     await this.broker.close()
   }
@@ -240,8 +246,19 @@ export class AppHost<Port = never> {
       'store.diskUsage': () => this.store.diskUsage(),
       'settings.get': async () => this.settings.get(),
       'settings.update': (patch) => this.settings.update(patch),
-      'results.writeSidecars': ({ items, policy, triggerWord }) =>
-        writeSidecars(this.broker, items, policy, triggerWord),
+      'results.writeSidecars': async ({ items, policy, triggerWord }) => {
+        const reports = await writeSidecars(this.broker, items, policy, triggerWord)
+        this.library.noteSidecars(reports)
+        return reports
+      },
+      'results.writeMetadata': (call) => this.library.writeMetadata(call),
+      'library.record': async ({ items }) =>
+        this.settings.get().keepHistory
+          ? this.library.record(items, this.supervisor.status())
+          : { recorded: 0 },
+      'library.search': ({ query, limit }) => this.library.search(query, limit),
+      'library.history': ({ imageId }) => this.library.history(imageId),
+      'library.clear': async () => this.library.clear(),
       'results.export': async ({ format, rows }) => {
         const resolved = resolveRows(this.broker, rows)
         const path = await this.options.dialogs.saveExport(defaultExportName(format), format)

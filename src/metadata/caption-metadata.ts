@@ -3,27 +3,26 @@
  * .xmp sidecar, and that sidecar's name), and how an existing value is treated. metadata-writer.ts does the I/O.
  */
 import { basename, dirname, extname, join } from 'node:path'
+import { CAPTION_KINDS, METADATA_MODES, METADATA_POLICIES, XMP_NAMINGS } from '../shared/library.ts'
+
+export { CAPTION_KINDS, METADATA_MODES, METADATA_POLICIES, XMP_NAMINGS }
 
 /** embedded: into the image file itself (RAW and unknown formats still get a sidecar); xmp: always a sidecar. */
-export const METADATA_MODES = ['embedded', 'xmp'] as const
 export type MetadataMode = (typeof METADATA_MODES)[number]
 
 /** What to do when the image (or its sidecar) already has a description or keywords. */
-export const METADATA_POLICIES = ['skip', 'replace', 'append'] as const
 export type MetadataPolicy = (typeof METADATA_POLICIES)[number]
 
 /**
  * Sidecar naming: adobe = photo.xmp (Lightroom, Bridge, Capture One); darktable = photo.jpg.xmp (darktable,
  * digiKam). The darktable form is the default because photo.jpg and photo.nef never share one sidecar.
  */
-export const XMP_NAMINGS = ['darktable', 'adobe'] as const
 export type XmpNaming = (typeof XMP_NAMINGS)[number]
 
 /**
  * What the caption is: a description (the usual), alt text (also written to IPTC's Alt Text (Accessibility)),
  * or keywords (the tags preset: comma- or line-separated words).
  */
-export const CAPTION_KINDS = ['description', 'alt-text', 'keywords'] as const
 export type CaptionKind = (typeof CAPTION_KINDS)[number]
 
 /**

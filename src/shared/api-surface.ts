@@ -59,7 +59,14 @@ export function createApi(transport: ApiTransport): SmolvlmApi {
           policy,
           ...(triggerWord === undefined ? {} : { triggerWord })
         }),
-      export: (format, rows) => call('results.export', { format, rows: [...rows] })
+      export: (format, rows) => call('results.export', { format, rows: [...rows] }),
+      writeMetadata: (items, options) => call('results.writeMetadata', { ...options, items: [...items] })
+    },
+    library: {
+      record: (items) => call('library.record', { items: items.map((item) => ({ ...item })) }),
+      search: (query, limit) => call('library.search', limit === undefined ? { query } : { query, limit }),
+      history: (imageId) => call('library.history', { imageId }),
+      clear: () => call('library.clear', {})
     }
   }
 }

@@ -10,6 +10,13 @@
 import type { ImageRef, Thumbnail } from './images.ts'
 import type { DescribeRequest, JobEvent, TerminalEvent } from './jobs.ts'
 import type { ModelStatus, Variant, VariantChoice } from './model.ts'
+import type {
+  LibraryEntryInfo,
+  LibrarySearchResult,
+  MetadataReportInfo,
+  SearchHitInfo,
+  WriteMetadataCall
+} from './library.ts'
 import type { ExportFormat, ExportRow, SidecarItem, SidecarPolicy, SidecarReport } from './results.ts'
 import type { Settings, SettingsPatch } from './settings.ts'
 import type {
@@ -87,6 +94,22 @@ export interface SmolvlmResultsApi {
   ): Promise<SidecarReport[]>
   /** Saves results as CSV or JSON Lines where the user chooses; the saved file's path, or null when cancelled. */
   export(format: ExportFormat, rows: readonly ExportRow[]): Promise<string | null>
+  /** Writes each caption into its image's metadata, or an .xmp sidecar; reports per image what happened. */
+  writeMetadata(
+    items: WriteMetadataCall['items'],
+    options: Omit<WriteMetadataCall, 'items'>
+  ): Promise<MetadataReportInfo[]>
+}
+
+/** The caption library: finished captions kept on this machine, searchable by their words. */
+export interface SmolvlmLibraryApi {
+  /** Keeps finished captions (does nothing when the keepHistory setting is off). */
+  record(items: readonly { imageId: string; prompt: string; text: string }[]): Promise<{ recorded: number }>
+  /** Images whose kept captions hold the words; found images are granted to the page. */
+  search(query: string, limit?: number): Promise<LibrarySearchResult>
+  /** Every kept caption of one image, newest first. */
+  history(imageId: string): Promise<LibraryEntryInfo[]>
+  clear(): Promise<{ cleared: number }>
 }
 
 export interface SmolvlmApi {
@@ -99,6 +122,7 @@ export interface SmolvlmApi {
   readonly store: SmolvlmStoreApi
   readonly settings: SmolvlmSettingsApi
   readonly results: SmolvlmResultsApi
+  readonly library: SmolvlmLibraryApi
 }
 
 declare global {
@@ -117,6 +141,10 @@ export type {
   ImportMode,
   InstalledModelInfo,
   JobEvent,
+  LibraryEntryInfo,
+  LibrarySearchResult,
+  MetadataReportInfo,
+  SearchHitInfo,
   ModelStatus,
   PullOutcome,
   Settings,

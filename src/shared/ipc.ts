@@ -6,6 +6,13 @@ import { DescribeCallSchema, JobEventEnvelopeSchema, JobIdSchema } from './jobs.
 import { LIMITS } from './limits.ts'
 import type { ModelStatus } from './model.ts'
 import { AbsolutePathSchema, ModelStatusSchema } from './model.ts'
+import type { LibraryEntryInfo, LibrarySearchResult, MetadataReportInfo } from './library.ts'
+import {
+  LibraryHistoryCallSchema,
+  LibraryRecordCallSchema,
+  LibrarySearchCallSchema,
+  WriteMetadataCallSchema
+} from './library.ts'
 import type { SidecarReport } from './results.ts'
 import { ExportCallSchema, WriteSidecarsCallSchema } from './results.ts'
 import type { Settings } from './settings.ts'
@@ -60,7 +67,15 @@ export const API_REQUESTS = {
   'settings.get': Empty,
   'settings.update': SettingsPatchSchema,
   'results.writeSidecars': WriteSidecarsCallSchema,
-  'results.export': ExportCallSchema
+  'results.export': ExportCallSchema,
+  /** Captions into the images' own metadata or .xmp sidecars (src/metadata). */
+  'results.writeMetadata': WriteMetadataCallSchema,
+  /** A finished caption, to keep in the caption library (the host adds model, precision and file hash). */
+  'library.record': LibraryRecordCallSchema,
+  'library.search': LibrarySearchCallSchema,
+  /** Every kept caption of one image (by its path and by its content). */
+  'library.history': LibraryHistoryCallSchema,
+  'library.clear': Empty
 } as const
 
 export type ApiMethod = keyof typeof API_REQUESTS
@@ -91,6 +106,11 @@ export interface ApiResults {
   'settings.update': Settings
   'results.writeSidecars': SidecarReport[]
   'results.export': string | null
+  'results.writeMetadata': MetadataReportInfo[]
+  'library.record': { recorded: number }
+  'library.search': LibrarySearchResult
+  'library.history': LibraryEntryInfo[]
+  'library.clear': { cleared: number }
 }
 
 export function isApiMethod(value: unknown): value is ApiMethod {

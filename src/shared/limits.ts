@@ -32,5 +32,8 @@ export const LIMITS = {
   triggerWordChars: 256,
   errorMessageChars: 2000,
   modelRefChars: 256,
-  fileListEntries: 10_000
+  fileListEntries: 10_000,
+  /** The words of one caption-library search, and the images one search returns. */
+  searchChars: 500,
+  searchHits: 1000
 } as const

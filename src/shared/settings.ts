@@ -24,7 +24,9 @@ const shape = {
   promptPresetId: z.string().max(LIMITS.idChars).nullable(),
   sidecarPolicy: SidecarPolicySchema,
   triggerWord: TriggerWordSchema,
-  theme: z.enum(['system', 'light', 'dark'])
+  theme: z.enum(['system', 'light', 'dark']),
+  /** Keep every finished caption in the caption library (searchable; it never leaves this machine). */
+  keepHistory: z.boolean()
 }
 
 export const SettingsSchema = z.strictObject(shape)
@@ -47,7 +49,8 @@ export const DEFAULT_SETTINGS: Settings = {
   promptPresetId: null,
   sidecarPolicy: 'skip',
   triggerWord: '',
-  theme: 'system'
+  theme: 'system',
+  keepHistory: true
 }
 
 /**

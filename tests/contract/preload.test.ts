@@ -57,6 +57,7 @@ describe('preload', () => {
     expect(Object.keys(api).sort()).toEqual([
       'describe',
       'images',
+      'library',
       'model',
       'results',
       'settings',
