@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { app, BrowserWindow, Menu, session } from 'electron'
 import type { MessagePortMain } from 'electron'
 import { AppHost } from '../host/app-host.ts'
+import { libraryFile } from '../library/location.ts'
 import type { ModelSpec } from '../shared/contract.ts'
 import { electronDialogs } from './dialogs.ts'
 import { push, registerIpc } from './ipc.ts'
@@ -54,6 +55,7 @@ async function start(): Promise<void> {
   const userData = app.getPath('userData')
   host = await AppHost.create<MessagePortMain>({
     settingsDir: join(userData, 'settings'),
+    libraryFile: libraryFile(userData),
     launcher: utilityWorkerLauncher(join(mainDir, 'worker.js')),
     dialogs: electronDialogs(() => window),
     store: await createModelStore(process.env['SMOLVLM_HOME'] ?? userData),
