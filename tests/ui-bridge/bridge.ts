@@ -47,6 +47,8 @@ export interface BridgeOptions {
   readonly openPaths?: readonly string[]
   /** What store.importFolder() gets as the chosen folder; default: null (cancelled). */
   readonly importFolder?: string | null
+  /** The caption library's SQLite file; default: none (searches say the library is not set up). */
+  readonly libraryFile?: string | null
   /** A model store for the store.* calls; default: none (they answer model-missing). */
   readonly store?: ModelStoreLike | null
   /**
@@ -159,6 +161,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     launcher: nodeWorkerLauncher(options.worker ?? sourceWorkerEntry()),
     dialogs,
     store: options.store ?? null,
+    libraryFile: options.libraryFile ?? null,
     resolveModel: async (settings, store) =>
       options.modelFrom === 'store'
         ? {
