@@ -188,6 +188,16 @@ export class AppHost<Port = never> {
     if (refs.length > 0) this.onImagesAdded.emit(refs)
   }
 
+  /**
+   * Files the system asked the app to open ("Open with", a second launch; src/host/open-requests.ts): granted by
+   * the broker like dropped files (folders expand to their images, other files are skipped) and sent to the page.
+   */
+  async openPaths(paths: readonly string[]): Promise<ImageRef[]> {
+    const refs = await this.broker.grantPaths(paths, 'open-with')
+    if (refs.length > 0) this.onImagesAdded.emit(refs)
+    return refs
+  }
+
   async close(): Promise<void> {
     await this.store.close().catch(() => undefined)
     await this.library.close().catch(() => undefined)

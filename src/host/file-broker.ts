@@ -18,7 +18,7 @@ export interface Grant {
   readonly hasPath: boolean
 }
 
-export type GrantSource = 'drop' | 'dialog'
+export type GrantSource = 'drop' | 'dialog' | 'open-with'
 
 /** Magic numbers of the formats the engine decodes (for a dropped file whose name does not say it is an image). */
 function looksLikeImage(head: Uint8Array): boolean {

@@ -1,55 +1,17 @@
-import { pathToFileURL } from 'node:url'
-import type { Session, WebContents, WebFrameMain } from 'electron'
+import type { Session, WebContents } from 'electron'
+import { AppOrigin } from '../host/app-origin.ts'
 import { DEV_RENDERER_CSP, RENDERER_CSP } from '../shared/csp.ts'
 
-/**
- * Where the app's own page lives: the dev server's origin (electron-vite dev) or the built index.html.
- * Everything else (another origin, another file, a subframe) is not the app.
- */
-export class AppOrigin {
-  private constructor(
-    readonly pageUrl: string,
-    private readonly devOrigin: string | null,
-    private readonly filePath: string | null
-  ) {}
-
-  /** True for the development server (electron-vite dev), whose page gets the dev CSP. */
-  get isDevServer(): boolean {
-    return this.devOrigin !== null
-  }
-
-  static devServer(url: string): AppOrigin {
-    return new AppOrigin(url, new URL(url).origin, null)
-  }
-
-  static file(indexHtml: string): AppOrigin {
-    const url = pathToFileURL(indexHtml)
-    return new AppOrigin(url.href, null, url.pathname)
-  }
-
-  /** Compares parsed URLs (never string prefixes: "file:///app/index.html.evil" must not pass). */
-  isAppUrl(raw: string): boolean {
-    let url: URL
-    try {
-      url = new URL(raw)
-    } catch {
-      return false
-    }
-    if (this.devOrigin !== null) return url.origin === this.devOrigin
-    return url.protocol === 'file:' && url.host === '' && url.pathname === this.filePath
-  }
-
-  /** IPC sender check (checklist §17): the app page's top frame, nothing else. */
-  isTrustedFrame(frame: WebFrameMain | null | undefined): boolean {
-    if (!frame || frame.parent !== null) return false
-    return this.isAppUrl(frame.url)
-  }
-}
+// The origin rules live in src/host (no Electron there, so they are unit-tested); main uses them from here.
+export { AppOrigin }
 
 /** Permissions the page may have: writing captions to the clipboard. Everything else is denied. */
 const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write'])
 
-/** Session-wide rules: the permission gate (§5 of the checklist) and, for http-served pages (dev), the CSP header (§7). */
+/**
+ * Session-wide rules: the permission gate (§5 of the checklist) and, for http-served pages (dev), the CSP header
+ * (§7). The built page's app:// responses carry the header from the protocol handler (src/host/app-protocol.ts).
+ */
 export function secureSession(session: Session, origin: AppOrigin): void {
   session.setPermissionRequestHandler((contents, permission, callback, details) => {
     callback(
@@ -57,10 +19,7 @@ export function secureSession(session: Session, origin: AppOrigin): void {
     )
   })
   session.setPermissionCheckHandler((_contents, permission, requestingOrigin) => {
-    return (
-      ALLOWED_PERMISSIONS.has(permission) &&
-      (origin.isAppUrl(requestingOrigin) || requestingOrigin === 'file:///')
-    )
+    return ALLOWED_PERMISSIONS.has(permission) && origin.isAppOrigin(requestingOrigin)
   })
   // No device pickers (USB, HID, serial, Bluetooth) for anyone.
   session.setDevicePermissionHandler(() => false)

@@ -6,7 +6,7 @@ import type { AppOrigin } from './security.ts'
  * The app window. Every webPreferences flag the Electron security checklist names is set explicitly, even where
  * it is the default, so a future default change (or a copy-paste) cannot weaken it silently.
  */
-export function createMainWindow(origin: AppOrigin, preloadPath: string): BrowserWindow {
+export function createMainWindow(origin: AppOrigin, preloadPath: string, icon: string): BrowserWindow {
   const window = new BrowserWindow({
     width: 1200,
     height: 800,
@@ -14,6 +14,8 @@ export function createMainWindow(origin: AppOrigin, preloadPath: string): Browse
     minHeight: 480,
     show: false,
     title: 'SmolVLM Desktop',
+    // The window and taskbar icon on Linux and Windows (macOS takes the app bundle's icon).
+    icon,
     webPreferences: {
       preload: preloadPath,
       contextIsolation: true,
@@ -36,4 +38,9 @@ export function createMainWindow(origin: AppOrigin, preloadPath: string): Browse
 
 export function preloadPath(mainDir: string): string {
   return join(mainDir, '../preload/index.cjs')
+}
+
+/** resources/icon.png, beside out/ in the project and inside app.asar once packaged (electron-builder.config.js). */
+export function iconPath(mainDir: string): string {
+  return join(mainDir, '../../resources/icon.png')
 }

@@ -29,6 +29,7 @@ import {
   PUSH_EVENTS,
   pushChannel
 } from '../shared/contract.ts'
+import { holdUntilSubscribed } from '../shared/held-events.ts'
 
 function invoke<M extends ApiMethod>(method: M, payload: ApiPayload<M>): Promise<ApiResult<ApiResults[M]>> {
   return ipcRenderer.invoke(invokeChannel(method), payload) as Promise<ApiResult<ApiResults[M]>>
@@ -151,9 +152,25 @@ async function addFiles(files: readonly File[]): Promise<Awaited<ReturnType<Smol
   return refs
 }
 
+// Images the app was asked to open ("Open with", a second launch) are sent once the page has loaded, which can be
+// before the page's image list subscribes: they wait here for the first subscriber instead of being dropped.
+const openedImages = holdUntilSubscribed<PushPayload<'images-added'>>()
+ipcRenderer.on(pushChannel('images-added'), (_event: IpcRendererEvent, payload: unknown) => {
+  const parsed = PUSH_EVENTS['images-added'].safeParse(payload)
+  if (parsed.success) openedImages.push(parsed.data)
+})
+
+function subscribeHeld<E extends PushEvent>(
+  event: E,
+  callback: (payload: PushPayload<E>) => void
+): Unsubscribe {
+  if (event !== 'images-added') return subscribe(event, callback)
+  return openedImages.subscribe(callback as (payload: PushPayload<'images-added'>) => void)
+}
+
 const api: SmolvlmApi = createApi({
   call,
-  subscribe,
+  subscribe: subscribeHeld,
   addFiles,
   fromBytes: (name, bytes) => call('images.fromBytes', { name, bytes: new Uint8Array(bytes) }),
   describe
