@@ -110,9 +110,6 @@ export default {
       'Drop images on the window and captions stream in, made by the SmolVLM vision-language models running locally.',
     desktop: { entry: { StartupWMClass: 'smolvlm-desktop' } }
   },
-  deb: {
-    depends: ['libgtk-3-0', 'libnss3', 'libxss1', 'libxtst6', 'xdg-utils', 'libatspi2.0-0', 'libuuid1']
-  },
   mac: {
     // onnxruntime-node 1.30.0 ships no darwin/x64 binary, so an Intel build would not load a model: Apple silicon only.
     target: [
@@ -121,13 +118,18 @@ export default {
     ],
     category: 'public.app-category.graphics-design',
     icon: 'resources/icon.png',
-    hardenedRuntime: true,
-    // Unsigned unless a certificate is given (CSC_LINK / CSC_NAME); notarised only with Apple credentials.
-    identity: macSigning ? undefined : null,
+    // With a Developer ID certificate (CSC_LINK / CSC_NAME): signed with the hardened runtime, and notarised when
+    // Apple credentials are set (APPLE_ID, APPLE_APP_SPECIFIC_PASSWORD, APPLE_TEAM_ID). Without one: ad-hoc signed
+    // ("-"), which Apple silicon requires of any app, and no hardened runtime, whose library validation would refuse
+    // the ad-hoc-signed native modules.
+    identity: macSigning ? undefined : '-',
+    hardenedRuntime: macSigning,
     notarize: macSigning && macNotarising
   },
   win: {
-    target: [{ target: 'nsis', arch: ['x64', 'arm64'] }],
+    // x64 only: sharp's Windows arm64 build is an optional dependency npm installs only on arm64 machines, so an
+    // arm64 installer made on the x64 runner would lack it.
+    target: [{ target: 'nsis', arch: ['x64'] }],
     icon: 'resources/icon.png'
   },
   nsis: {

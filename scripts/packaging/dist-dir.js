@@ -52,7 +52,8 @@ function main() {
     )
   else console.log(`dist:dir: packaging the Electron build in ${electron.dir}`)
 
-  const bundles = process.env.SMOLVLM_BUNDLES_DIR ? resolve(process.env.SMOLVLM_BUNDLES_DIR) : 'out'
+  // Absolute: electron-vite resolves a relative --outDir against each root, src/renderer's for the renderer.
+  const bundles = resolve(root, process.env.SMOLVLM_BUNDLES_DIR || 'out')
   const electronVite = join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js')
   run(process.execPath, [electronVite, 'build', '--outDir', bundles], process.env)
 
