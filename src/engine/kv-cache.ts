@@ -165,18 +165,20 @@ abstract class CapacityBuffers implements DecoderCache {
     protected readonly heads: number,
     protected readonly headDim: number,
     protected readonly capacity: number,
-    initial: Record<string, ort.Tensor>
+    initial: Record<string, ort.Tensor>,
+    /** Sequences decoded together (generate-batch.ts); each row of the batch has its own heads × capacity. */
+    protected readonly batch = 1
   ) {
     this.length = Object.values(initial)[0]?.dims[2] ?? 0
     for (const past of pastNames) {
-      const buffer = allocate(type, heads * capacity * headDim)
+      const buffer = allocate(type, batch * heads * capacity * headDim)
       const kept = initial[past]?.data as KvArray | undefined
-      for (let h = 0; h < heads && kept && this.length > 0; h++) {
-        const from = h * this.length * headDim
-        buffer.set(kept.subarray(from, from + this.length * headDim), h * capacity * headDim)
+      for (let row = 0; row < batch * heads && kept && this.length > 0; row++) {
+        const from = row * this.length * headDim
+        buffer.set(kept.subarray(from, from + this.length * headDim), row * capacity * headDim)
       }
       this.buffers.set(past, buffer)
-      this.pastTensors[past] = new ort.Tensor(type, buffer, [1, heads, capacity, headDim])
+      this.pastTensors[past] = new ort.Tensor(type, buffer, [batch, heads, capacity, headDim])
     }
   }
 
@@ -186,17 +188,17 @@ abstract class CapacityBuffers implements DecoderCache {
 
   abstract update(outputs: ort.InferenceSession.ReturnType, positions: number): void
 
-  /** A compact copy, [1, heads, length, head dim] per input (the buffers keep being written). */
+  /** A compact copy, [batch, heads, length, head dim] per input (the buffers keep being written). */
   tensors(): Record<string, ort.Tensor> {
-    const { heads, headDim, length, capacity } = this
+    const { batch, heads, headDim, length, capacity } = this
     const result: Record<string, ort.Tensor> = {}
     for (const [past, buffer] of this.buffers) {
-      const compact = allocate(this.type, heads * length * headDim)
-      for (let h = 0; h < heads; h++) {
-        const from = h * capacity * headDim
-        compact.set(buffer.subarray(from, from + length * headDim), h * length * headDim)
+      const compact = allocate(this.type, batch * heads * length * headDim)
+      for (let row = 0; row < batch * heads; row++) {
+        const from = row * capacity * headDim
+        compact.set(buffer.subarray(from, from + length * headDim), row * length * headDim)
       }
-      result[past] = new ort.Tensor(this.type, compact, [1, heads, length, headDim])
+      result[past] = new ort.Tensor(this.type, compact, [batch, heads, length, headDim])
     }
     return result
   }
@@ -214,20 +216,24 @@ export class CapacityCache extends CapacityBuffers {
     heads: number,
     headDim: number,
     capacity: number,
-    initial: Record<string, ort.Tensor>
+    initial: Record<string, ort.Tensor>,
+    batch = 1
   ) {
-    super(newToPast.values(), type, heads, headDim, capacity, initial)
+    super(newToPast.values(), type, heads, headDim, capacity, initial, batch)
   }
 
   update(outputs: ort.InferenceSession.ReturnType, positions: number): void {
-    const { heads, headDim, capacity, length } = this
+    const { batch, heads, headDim, capacity, length } = this
     for (const [output, past] of this.newToPast) {
       const fresh = outputs[output].data as KvArray
       const buffer = this.buffers.get(past)!
-      for (let p = 0; p < positions; p++) {
-        for (let h = 0; h < heads; h++) {
-          const from = (p * heads + h) * headDim
-          buffer.set(fresh.subarray(from, from + headDim), (h * capacity + length + p) * headDim)
+      for (let b = 0; b < batch; b++) {
+        for (let p = 0; p < positions; p++) {
+          for (let h = 0; h < heads; h++) {
+            const from = ((b * positions + p) * heads + h) * headDim
+            const to = ((b * heads + h) * capacity + length + p) * headDim
+            buffer.set(fresh.subarray(from, from + headDim), to)
+          }
         }
       }
     }

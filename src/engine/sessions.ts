@@ -299,18 +299,33 @@ export class ModelSessions {
     return readFloats(outputs['image_features'] ?? outputs[this.vision.session.outputNames[0]])
   }
 
-  /** Token embeddings as float32, [ids.length × hidden]. */
-  async embedTokens(ids: BigInt64Array, clock: RunClock): Promise<Float32Array> {
+  /** Token embeddings as float32, [batch × ids.length / batch × hidden]. */
+  async embedTokens(ids: BigInt64Array, clock: RunClock, batch = 1): Promise<Float32Array> {
     const outputs = await clock.run(
       this.embed.session,
-      { input_ids: new ort.Tensor('int64', ids, [1, ids.length]) },
+      { input_ids: new ort.Tensor('int64', ids, [batch, ids.length / batch]) },
       'token embedding'
     )
     return readFloats(outputs['inputs_embeds'] ?? outputs[this.embed.session.outputNames[0]])
   }
 
-  embedsTensor(embeds: Float32Array, length: number, hidden: number): ort.Tensor {
-    return floatTensor(this.types.decoderEmbeds, embeds, [1, length, hidden])
+  embedsTensor(embeds: Float32Array, length: number, hidden: number, batch = 1): ort.Tensor {
+    return floatTensor(this.types.decoderEmbeds, embeds, [batch, length, hidden])
+  }
+
+  /**
+   * Whether several sequences can be decoded in one run: the cache must be kept in whole-generation buffers with
+   * a batch dimension (the official files' GroupQueryAttention graph as edited by decoder-rewrite.ts).
+   */
+  get canBatch(): boolean {
+    return this.cache.newKvLayout === 'positions' && this.cache.newKvOutputs !== undefined
+  }
+
+  /** Empty whole-generation buffers for `batch` sequences of up to `capacity` positions (see canBatch). */
+  createBatchCache(capacity: number, batch: number): DecoderCache {
+    const { newKvOutputs, type, numKeyValueHeads, headDim } = this.cache
+    if (!this.canBatch || !newKvOutputs) throw new SmolvlmError('bad-request', 'This decoder cannot decode a batch.')
+    return new CapacityCache(newKvOutputs, type, numKeyValueHeads, headDim, capacity, {}, batch)
   }
 
   /** Zero-length past tensors for the first (prefill) step. */

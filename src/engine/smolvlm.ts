@@ -1,6 +1,8 @@
 import { basename } from 'node:path'
 import { SmolvlmError } from './errors.ts'
 import { commonPrefixLength, generateTokens } from './generate.ts'
+import { generateBatch } from './generate-batch.ts'
+import type { BatchSequence } from './generate-batch.ts'
 import type { GenerationResult, KvSnapshot, ModelInputs } from './generate.ts'
 import { toRgbOverWhite } from './image/alpha-composite.ts'
 import { decodeImage, MAX_IMAGE_FILE_BYTES } from './image/decode-image.ts'
@@ -422,31 +424,17 @@ export class SmolVLM {
     if (!request.reusePrefix) this.snapshot = undefined
     const suffixHasImages = inputs.inputIds.slice(prefix?.length ?? 0).includes(this.config.imageTokenId)
 
-    let features = inputs.imageFeatures
     let visionMs = 0
-    if (!features && inputs.pixelValues && (!prefix || suffixHasImages)) {
-      const visionStart = performance.now()
-      const { data, dims } = inputs.pixelValues
-      const frames = dims[1]
-      const mask = inputs.pixelAttentionMask?.data ?? new Uint8Array((data.length / 3) | 0).fill(1)
-      // Dynamically quantised encoders (int8/uint8) scale activations by each run's whole-batch range, so only one
-      // batch of every frame reproduces the reference; weight-only precisions run frame by frame (same features).
-      const group = DYNAMIC_ACTIVATION_QUANTISATION.has(this.visionVariant) ? frames : 1
-      let all: Float32Array | undefined
-      for (let frame = 0; frame < frames && !signal?.aborted; frame += group) {
-        const count = Math.min(group, frames - frame)
-        const part = await this.sessions.encodeFrames(data, mask, dims, frame, count, clock)
-        all ??= new Float32Array((part.length / count) * frames)
-        all.set(part, (part.length / count) * frame)
-        visionMs = performance.now() - visionStart
-        yield { type: 'progress', stage: 'vision', ms: visionMs, done: frame + count, total: frames }
+    let features = inputs.imageFeatures
+    if (!features && (!prefix || suffixHasImages)) {
+      const vision = this.imageFeatures(inputs, clock, signal)
+      let step = await vision.next()
+      while (!step.done) {
+        if (step.value.type === 'progress') visionMs = step.value.ms
+        yield step.value
+        step = await vision.next()
       }
-      if (!signal?.aborted) {
-        features = all
-        if (features && inputs.visionKey) {
-          this.visionCache.set(inputs.visionKey, { features, grids: inputs.grids ?? [], tiles })
-        }
-      }
+      features = step.value
     }
 
     const stream = new TextStreamDecoder(this.tokenizer)
@@ -502,6 +490,73 @@ export class SmolVLM {
         ortMs: clock.ortMs
       }
     }
+  }
+
+  /**
+   * The image features of prepared inputs: the vision encoder frame by frame with a progress event after each
+   * (kept in the vision cache), or undefined without pixels or when cancelled.
+   */
+  async *imageFeatures(
+    inputs: ModelInputs & Partial<Pick<PreparedInputs, 'tiles' | 'grids' | 'visionKey'>>,
+    clock: RunClock,
+    signal?: AbortSignal
+  ): AsyncGenerator<DescribeEvent, Float32Array | undefined> {
+    if (!inputs.pixelValues) return undefined
+    const visionStart = performance.now()
+    const { data, dims } = inputs.pixelValues
+    const frames = dims[1]
+    const mask = inputs.pixelAttentionMask?.data ?? new Uint8Array((data.length / 3) | 0).fill(1)
+    // Dynamically quantised encoders (int8/uint8) scale activations by each run's whole-batch range, so only one
+    // batch of every frame reproduces the reference; weight-only precisions run frame by frame (same features).
+    const group = DYNAMIC_ACTIVATION_QUANTISATION.has(this.visionVariant) ? frames : 1
+    let all: Float32Array | undefined
+    for (let frame = 0; frame < frames && !signal?.aborted; frame += group) {
+      const count = Math.min(group, frames - frame)
+      const part = await this.sessions.encodeFrames(data, mask, dims, frame, count, clock)
+      all ??= new Float32Array((part.length / count) * frames)
+      all.set(part, (part.length / count) * frame)
+      yield {
+        type: 'progress',
+        stage: 'vision',
+        ms: performance.now() - visionStart,
+        done: frame + count,
+        total: frames
+      }
+    }
+    if (signal?.aborted || !all) return undefined
+    if (inputs.visionKey)
+      this.visionCache.set(inputs.visionKey, {
+        features: all,
+        grids: inputs.grids ?? [],
+        tiles: inputs.tiles ?? frames
+      })
+    return all
+  }
+
+  /** A decoder of generated ids into text deltas that never split a character. */
+  textStream(): TextStreamDecoder {
+    return new TextStreamDecoder(this.tokenizer)
+  }
+
+  /** Whether an id ends a caption (generation_config's eos and the chat's end tokens). */
+  isStopToken(id: number): boolean {
+    return this.stopTokenIds.has(id)
+  }
+
+  /** Whether describeBatch can decode several images in one run (the official files' decoder graph). */
+  get canBatch(): boolean {
+    return this.sessions.canBatch
+  }
+
+  /** Several prepared prompts of one length decoded together (generate-batch.ts). */
+  decodeBatch(sequences: readonly BatchSequence[], clock: RunClock, signal?: AbortSignal) {
+    return generateBatch(this.sessions, sequences, {
+      stopTokenIds: this.stopTokenIds,
+      imageTokenId: this.config.imageTokenId,
+      hiddenSize: this.config.text.hiddenSize,
+      clock,
+      signal
+    })
   }
 
   /** The part of a new prompt that the kept cache already holds (at least one id is always left to prefill). */

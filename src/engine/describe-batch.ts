@@ -1,0 +1,225 @@
+import { SmolvlmError } from './errors.ts'
+import type { GenerationResult } from './generate.ts'
+import { RunClock } from './sessions.ts'
+import { DEFAULT_MAX_NEW_TOKENS } from './smolvlm.ts'
+import type { DescribeEvent, DescribeRequest, PreparedInputs, SmolVLM } from './smolvlm.ts'
+import type { TextStreamDecoder } from './tokenizer.ts'
+
+/** An event of one request of a batch (its index in the list), or that request's error; the others go on. */
+export type BatchEvent =
+  | { readonly index: number; readonly event: DescribeEvent }
+  | { readonly index: number; readonly error: SmolvlmError }
+
+export interface BatchDescribeOptions {
+  /** Requests decoded together at most (prompts of equal length go together). Default 4. */
+  readonly batchSize?: number
+  /** Ends the whole batch. */
+  readonly signal?: AbortSignal
+}
+
+interface Ready {
+  readonly index: number
+  readonly request: DescribeRequest
+  readonly prepared: PreparedInputs
+  readonly features?: Float32Array
+  readonly visionMs: number
+  readonly start: number
+}
+
+const asError = (error: unknown): SmolvlmError =>
+  error instanceof SmolvlmError
+    ? error
+    : new SmolvlmError('internal', error instanceof Error ? error.message : String(error), { cause: error })
+
+/**
+ * Describes many images the way a folder is captioned: `batchSize` requests at a time are prepared and encoded one
+ * after another, then those whose prompts have one length (same tiling and prompt: the usual case in a folder from one
+ * camera) are decoded together, several sequences per decoder run. Each request streams its own events (started,
+ * progress, tokens, done) and a failed image is that request's error only. Where the decoder cannot batch
+ * (`model.canBatch`), or a prompt's length is alone, a request is generated on its own as `describe` does.
+ */
+export async function* describeBatch(
+  model: SmolVLM,
+  requests: readonly DescribeRequest[],
+  options: BatchDescribeOptions = {}
+): AsyncGenerator<BatchEvent> {
+  const size = Math.max(1, Math.floor(options.batchSize ?? 4))
+  for (let first = 0; first < requests.length; first += size) {
+    if (options.signal?.aborted) {
+      // Every request still waiting ends as cancelled, as describe() does when cancelled before it starts.
+      for (let index = first; index < requests.length; index++) yield { index, event: cancelledBeforeStart() }
+      return
+    }
+    const chunk: Ready[] = []
+    for (let index = first; index < Math.min(first + size, requests.length); index++) {
+      const request = requests[index]
+      const start = performance.now()
+      try {
+        const prepared = await model.prepare(request, { signal: options.signal })
+        yield {
+          index,
+          event: {
+            type: 'started',
+            inputTokens: prepared.inputIds.length,
+            tiles: prepared.tiles,
+            grids: prepared.grids
+          }
+        }
+        yield { index, event: { type: 'progress', stage: 'preprocess', ms: prepared.preprocessMs } }
+        let features = prepared.imageFeatures
+        let visionMs = 0
+        if (!features) {
+          const vision = model.imageFeatures(prepared, new RunClock(), options.signal)
+          let step = await vision.next()
+          while (!step.done) {
+            if (step.value.type === 'progress') visionMs = step.value.ms
+            yield { index, event: step.value }
+            step = await vision.next()
+          }
+          features = step.value
+        }
+        chunk.push({ index, request, prepared, features, visionMs, start })
+      } catch (error) {
+        yield { index, error: asError(error) }
+      }
+    }
+    const groups = new Map<number, Ready[]>()
+    for (const ready of chunk) {
+      const key = model.canBatch ? ready.prepared.inputIds.length : -1 - ready.index
+      groups.set(key, [...(groups.get(key) ?? []), ready])
+    }
+    for (const group of groups.values()) {
+      if (options.signal?.aborted) {
+        for (const ready of group) yield { index: ready.index, event: cancelledBeforeStart() }
+        continue
+      }
+      yield* group.length === 1 ? single(model, group[0], options.signal) : together(model, group, options)
+    }
+  }
+}
+
+function cancelledBeforeStart(): DescribeEvent {
+  return {
+    type: 'done',
+    text: '',
+    tokenIds: [],
+    stoppedBy: 'cancelled',
+    cancelled: true,
+    stats: {
+      inputTokens: 0,
+      tiles: 0,
+      generatedTokens: 0,
+      reusedTokens: 0,
+      preprocessMs: 0,
+      visionMs: 0,
+      prefillMs: 0,
+      ttftMs: 0,
+      decodeMs: 0,
+      tokensPerSecond: 0,
+      totalMs: 0,
+      ortMs: 0
+    }
+  }
+}
+
+/** One request on its own: the usual generation from its prepared inputs and features. */
+async function* single(model: SmolVLM, ready: Ready, signal?: AbortSignal): AsyncGenerator<BatchEvent> {
+  try {
+    const inputs = { ...ready.prepared, imageFeatures: ready.features, pixelValues: undefined }
+    for await (const event of model.generate(inputs, ready.request, { signal, start: ready.start })) {
+      // generate() repeats started and preprocess, already sent for this request.
+      if (event.type === 'started' || (event.type === 'progress' && event.stage === 'preprocess')) continue
+      yield { index: ready.index, event: withVision(event, ready.visionMs) }
+    }
+  } catch (error) {
+    yield { index: ready.index, error: asError(error) }
+  }
+}
+
+/** The vision time measured before generation, in the done event's stats. */
+function withVision(event: DescribeEvent, visionMs: number): DescribeEvent {
+  return event.type === 'done' ? { ...event, stats: { ...event.stats, visionMs } } : event
+}
+
+async function* together(
+  model: SmolVLM,
+  group: readonly Ready[],
+  options: BatchDescribeOptions
+): AsyncGenerator<BatchEvent> {
+  const clock = new RunClock()
+  const streams = group.map(() => model.textStream())
+  const batchStart = performance.now()
+  try {
+    const steps = model.decodeBatch(
+      group.map((ready) => ({
+        inputIds: ready.prepared.inputIds,
+        imageFeatures: ready.features,
+        maxNewTokens: ready.request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+        sampling: ready.request.sampling ?? { kind: 'greedy' },
+        repetitionPenalty: ready.request.repetitionPenalty,
+        ignoreEos: ready.request.ignoreEos
+      })),
+      clock,
+      options.signal
+    )
+    for await (const step of steps) {
+      if (step.type === 'prefill') {
+        for (const ready of group)
+          yield { index: ready.index, event: { type: 'progress', stage: 'prefill', ms: step.ms } }
+        continue
+      }
+      const ready = group[step.index]
+      if (step.type === 'token') {
+        const ignoreEos = ready.request.ignoreEos === true
+        if (ignoreEos || !model.isStopToken(step.id)) {
+          yield {
+            index: ready.index,
+            event: { type: 'token', id: step.id, text: streams[step.index].push(step.id) }
+          }
+        }
+        continue
+      }
+      yield* finish(ready, streams[step.index], step.result, clock, batchStart)
+    }
+  } catch (error) {
+    for (const ready of group) yield { index: ready.index, error: asError(error) }
+  }
+}
+
+function* finish(
+  ready: Ready,
+  stream: TextStreamDecoder,
+  result: GenerationResult,
+  clock: RunClock,
+  batchStart: number
+): Generator<BatchEvent> {
+  const tail = stream.flush()
+  if (tail) yield { index: ready.index, event: { type: 'token', id: null, text: tail } }
+  const generated = result.tokenIds.length
+  yield {
+    index: ready.index,
+    event: {
+      type: 'done',
+      text: stream.text,
+      tokenIds: result.tokenIds,
+      stoppedBy: result.stoppedBy,
+      cancelled: result.stoppedBy === 'cancelled',
+      stats: {
+        inputTokens: ready.prepared.inputIds.length,
+        tiles: ready.prepared.tiles,
+        generatedTokens: generated,
+        reusedTokens: 0,
+        preprocessMs: ready.prepared.preprocessMs,
+        visionMs: ready.visionMs,
+        prefillMs: result.prefillMs,
+        ttftMs: batchStart - ready.start + result.ttftMs,
+        decodeMs: result.decodeMs,
+        tokensPerSecond:
+          generated > 1 && result.decodeMs > 0 ? ((generated - 1) * 1000) / result.decodeMs : 0,
+        totalMs: performance.now() - ready.start,
+        // Shared by the sequences decoded together.
+        ortMs: clock.ortMs
+      }
+    }
+  }
+}
