@@ -1,16 +1,18 @@
-import { fork, spawnSync } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { writeBenchImage } from './images.ts'
-import type { BenchCase, RunMetrics, RunnerReply, RunnerRequest } from './protocol.ts'
+import { runFolderBench } from './folder.ts'
+import type { BenchCase, RunMetrics } from './protocol.ts'
+import { Runner } from './runner-process.ts'
+import type { Implementation } from './runner-process.ts'
 
 /**
  * `npm run bench -- [--model <dir>] [--decoder-shape genai|traced] [--variant v] [--runs n] [--cases 512x512,...]
- *   [--vs-transformersjs] [--json]`
+ *   [--vs-transformersjs] [--json]`; `--folder [--batch-size n]`: images per minute over folders (folder.ts).
  * Without --model it uses (and if needed builds, with Python) a random-weight model of the real 256M size whose
  * decoder has the official files' shape (the onnxruntime-genai builder's GroupQueryAttention graph), or with
  * `--decoder-shape traced` the torch trace the first fixtures used.
@@ -26,44 +28,6 @@ const RANDOM_256M = {
   traced: join(ROOT, '.cache/models/random-256m')
 } as const
 const PROMPT = 'Can you describe this image?'
-
-type Implementation = 'ours' | 'transformersjs'
-
-class Runner {
-  private readonly child: ChildProcess
-  private pending: ((reply: RunnerReply) => void) | undefined
-
-  constructor(readonly implementation: Implementation) {
-    const script = implementation === 'ours' ? 'runner-ours.ts' : 'runner-transformersjs.ts'
-    this.child = fork(join(HERE, script), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc']
-    })
-    this.child.on('message', (reply: RunnerReply) => this.pending?.(reply))
-    this.child.on('exit', (code) => {
-      if (code !== 0 && this.pending)
-        this.pending({ type: 'error', message: `${implementation} runner exited (${code})` })
-    })
-  }
-
-  request(message: RunnerRequest): Promise<RunnerReply> {
-    return new Promise((resolvePromise) => {
-      this.pending = resolvePromise
-      this.child.send(message)
-    })
-  }
-
-  async run(message: RunnerRequest): Promise<RunMetrics> {
-    const reply = await this.request(message)
-    if (reply.type === 'error') throw new Error(`${this.implementation}: ${reply.message}`)
-    if (reply.type !== 'result') throw new Error(`${this.implementation}: unexpected ${reply.type}`)
-    return reply.metrics
-  }
-
-  close(): void {
-    this.child.send({ type: 'exit' })
-  }
-}
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -112,6 +76,8 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       cases: { type: 'string' },
       'vs-transformersjs': { type: 'boolean', default: false },
+      folder: { type: 'boolean', default: false },
+      'batch-size': { type: 'string', default: '4' },
       json: { type: 'boolean', default: false }
     }
   })
@@ -135,6 +101,23 @@ async function main(): Promise<void> {
       log('could not build it; pass --model <dir> with a SmolVLM model folder instead')
       process.exit(2)
     }
+  }
+  if (values.folder) {
+    const folder = await runFolderBench({
+      modelDir,
+      variant: values.variant,
+      threads: values.threads ? Number(values.threads) : undefined,
+      newTokens: Number(values.tokens),
+      batchSize: Number(values['batch-size']),
+      vsTransformersjs: values['vs-transformersjs'],
+      prompt: PROMPT,
+      log
+    })
+    if (values.json)
+      process.stdout.write(
+        JSON.stringify({ model: modelDir, variant: values.variant, folder }, null, 2) + '\n'
+      )
+    return
   }
   const runs = Number(values.runs)
   const newTokens = Number(values.tokens)

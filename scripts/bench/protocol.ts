@@ -23,7 +23,24 @@ export interface RunnerRun {
   readonly newTokens: number
 }
 
-export type RunnerRequest = RunnerInit | RunnerRun | { readonly type: 'exit' }
+/** A folder of images described one after another (batchSize 1) or in batches (ours only). */
+export interface RunnerFolder {
+  readonly type: 'folder'
+  readonly images: readonly string[]
+  readonly split: boolean
+  readonly prompt: string
+  readonly newTokens: number
+  readonly batchSize: number
+}
+
+export interface FolderMetrics {
+  readonly images: number
+  readonly totalMs: number
+  readonly imagesPerMinute: number
+  readonly peakRssMb: number
+}
+
+export type RunnerRequest = RunnerInit | RunnerRun | RunnerFolder | { readonly type: 'exit' }
 
 /** One measured caption. Times in ms; null where the implementation does not expose the stage. */
 export interface RunMetrics {
@@ -45,4 +62,5 @@ export interface RunMetrics {
 export type RunnerReply =
   | { readonly type: 'ready'; readonly loadMs: number; readonly peakRssMb: number; readonly provider: string }
   | { readonly type: 'result'; readonly metrics: RunMetrics }
+  | { readonly type: 'folder-result'; readonly metrics: FolderMetrics }
   | { readonly type: 'error'; readonly message: string }

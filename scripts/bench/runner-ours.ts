@@ -1,3 +1,4 @@
+import { describeBatch } from '../../src/engine/describe-batch.ts'
 import { SmolVLM } from '../../src/engine/smolvlm.ts'
 import { parseVariantChoice } from './variant-choice.ts'
 import { peakRssMb, rssMb } from './memory.ts'
@@ -41,5 +42,23 @@ serveRunner({
       rssMb: rssMb(),
       peakRssMb: peakRssMb()
     }
+  },
+  async folder({ images, split, prompt, newTokens, batchSize }) {
+    if (!model) throw new Error('not initialised')
+    model.clearCache()
+    const requests = images.map((image) => ({
+      images: [image],
+      prompt,
+      maxNewTokens: newTokens,
+      ignoreEos: true,
+      doImageSplitting: split
+    }))
+    if (batchSize > 1) {
+      for await (const item of describeBatch(model, requests, { batchSize })) {
+        if ('error' in item) throw item.error
+      }
+      return
+    }
+    for (const request of requests) for await (const _event of model.describe(request));
   }
 })

@@ -104,5 +104,21 @@ serveRunner({
       rssMb: rssMb(),
       peakRssMb: peakRssMb()
     }
+  },
+  async folder({ images, split, prompt, newTokens }) {
+    if (!processor || !model) throw new Error('not initialised')
+    // One image after another: transformers.js's usual use (its generate() takes one prompt per call here).
+    for (const path of images) {
+      const image = await RawImage.read(path)
+      const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: prompt }] }]
+      const text = processor.apply_chat_template(messages, { add_generation_prompt: true }) as string
+      const inputs = await processor(text, [image], { do_image_splitting: split })
+      await model.generate({
+        ...inputs,
+        max_new_tokens: newTokens,
+        min_new_tokens: newTokens,
+        do_sample: false
+      })
+    }
   }
 })
