@@ -40,10 +40,11 @@ const MODES: readonly FolderMode[] = [
   {
     mode: 'tiled',
     split: true,
+    // A pixel apart, so no two photos are the same (our vision cache would otherwise skip the encoder for a copy).
     sizes: [
-      ...Array<readonly [number, number]>(5).fill([1600, 1200]),
+      ...Array.from({ length: 5 }, (_, i) => [1600 + i, 1200] as const),
       [1200, 1600],
-      [1200, 1600],
+      [1201, 1600],
       [1920, 1080]
     ]
   }
@@ -58,6 +59,8 @@ export interface FolderBenchOptions {
   readonly vsTransformersjs: boolean
   readonly prompt: string
   readonly log: (text: string) => void
+  /** Only these modes (fast, tiled); default both. */
+  readonly modes?: readonly string[]
 }
 
 async function measure(
@@ -93,6 +96,7 @@ export async function runFolderBench(options: FolderBenchOptions) {
   const dir = join(tmpdir(), 'smolvlm-bench-folder')
   const results = []
   for (const { mode, split, sizes } of MODES) {
+    if (options.modes && !options.modes.includes(mode)) continue
     const images = []
     for (const [width, height] of sizes) images.push(await writeBenchImage(dir, width, height))
     const line = (who: string, m: FolderMetrics) =>

@@ -111,7 +111,8 @@ async function main(): Promise<void> {
       batchSize: Number(values['batch-size']),
       vsTransformersjs: values['vs-transformersjs'],
       prompt: PROMPT,
-      log
+      log,
+      modes: values.cases?.split(',')
     })
     if (values.json)
       process.stdout.write(
