@@ -49,7 +49,7 @@ export default {
     // tsx (and esbuild under it) is a dependency only for the command-line tool (bin/smolvlm.js runs the
     // TypeScript sources); the app runs the built bundles and never loads it.
     '!**/node_modules/{tsx,esbuild,@esbuild,get-tsconfig,resolve-pkg-maps}/**',
-    '!**/node_modules/**/{README,CHANGELOG,readme,changelog}*',
+    '!**/node_modules/**/{README,Readme,readme,CHANGELOG,Changelog,changelog,HISTORY,History}{,.md,.markdown,.txt}',
     '!**/node_modules/**/*.{map,d.ts,d.cts,d.mts,md}',
     '!**/node_modules/onnxruntime-node/script/**',
     // better-sqlite3's C sources, SQLite amalgamation and build intermediates (only build/Release/*.node runs).
@@ -60,6 +60,8 @@ export default {
     '!**/node_modules/onnxruntime-node/bin/napi-v6/!(${platform})/**',
     '!**/node_modules/onnxruntime-node/bin/napi-v6/${platform}/!(${arch})/**'
   ],
+  // The app's licence beside Electron's (LICENSE.electron.txt, LICENSES.chromium.html); the NSIS installer shows it too.
+  extraResources: [{ from: 'LICENSE', to: 'LICENSE.txt' }],
   asar: true,
   // Native code cannot be loaded from inside an asar archive: onnxruntime-node's binding and shared libraries
   // (libonnxruntime, DirectML.dll, dxcompiler/dxil, webgpu_dawn), sharp and its libvips (@img/*), and the SQLite
@@ -109,6 +111,21 @@ export default {
     description:
       'Drop images on the window and captions stream in, made by the SmolVLM vision-language models running locally.',
     desktop: { entry: { StartupWMClass: 'smolvlm-desktop' } }
+  },
+  deb: {
+    // electron-builder's defaults for Electron, plus perl: ExifTool (exiftool-vendored.pl) is a Perl program.
+    depends: [
+      'libgtk-3-0',
+      'libnotify4',
+      'libnss3',
+      'libxss1',
+      'libxtst6',
+      'xdg-utils',
+      'libatspi2.0-0',
+      'libuuid1',
+      'libsecret-1-0',
+      'perl'
+    ]
   },
   mac: {
     // onnxruntime-node 1.30.0 ships no darwin/x64 binary, so an Intel build would not load a model: Apple silicon only.

@@ -25,16 +25,16 @@ function distFolderOf(executable, platform) {
  * Which Electron distribution to package: { dir, standin, why }. A stand-in is made only on Linux (electron-builder
  * edits the Windows executable's resources and expects Electron.app on macOS).
  */
-export function chooseElectronDist({ env = process.env, platform = process.platform } = {}) {
+export function chooseElectronDist({ env = process.env, platform = process.platform, project = root } = {}) {
   if (env.SMOLVLM_ELECTRON_DIST)
     return { dir: resolve(env.SMOLVLM_ELECTRON_DIST), standin: false, why: 'SMOLVLM_ELECTRON_DIST' }
-  const found = findElectron({ root, env, platform })
+  const found = findElectron({ root: project, env, platform })
   if (found.path) return { dir: distFolderOf(found.path, platform), standin: false, why: found.path }
   if (platform !== 'linux')
     throw new Error(
       `no Electron binary (${found.reason}); set SMOLVLM_ELECTRON_DIST to an unpacked Electron ${platform} build`
     )
-  const dir = makeStandinElectron(join(root, 'node_modules', '.cache', 'smolvlm-standin-electron'))
+  const dir = makeStandinElectron(join(project, 'node_modules', '.cache', 'smolvlm-standin-electron'))
   return { dir, standin: true, why: found.reason }
 }
 
@@ -44,7 +44,13 @@ function run(command, args, env) {
 }
 
 function main() {
-  const electron = chooseElectronDist()
+  let electron
+  try {
+    electron = chooseElectronDist()
+  } catch (error) {
+    console.error(`dist:dir: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(1)
+  }
   if (electron.standin)
     console.log(
       `dist:dir: no Electron binary here (${electron.why}).\n` +

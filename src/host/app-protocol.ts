@@ -19,8 +19,9 @@ export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`
 
 /**
  * The scheme's privileges (Electron's CustomScheme["privileges"]): standard (a real origin, relative URLs) and
- * secure (a secure context, like https), so ES modules and fetch of the app's own files work. It does not bypass
- * the CSP, is not CORS-enabled for other origins, and allows no service workers.
+ * secure (a secure context, like https), so ES modules and fetch of the app's own files work (same origin). It
+ * does not bypass the CSP and allows no service workers. It is not `corsEnabled`: that privilege would let other
+ * origins read app:// responses (Electron serves custom schemes without checking Access-Control-Allow-Origin).
  */
 export const APP_SCHEME_PRIVILEGES = {
   standard: true,

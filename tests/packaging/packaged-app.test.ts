@@ -69,6 +69,9 @@ describe.skipIf(!linux)('the packaged app (npm run dist:dir, stand-in Electron)'
     expect(statSync(join(unpackedApp, 'resources', 'app.asar.unpacked')).isDirectory()).toBe(true)
     // Nothing loose next to the archive that Electron could load instead of it.
     expect(existsSync(join(unpackedApp, 'resources', 'app'))).toBe(false)
+    // The licences: the app's (Apache-2.0) and Electron's.
+    expect(readFileSync(join(unpackedApp, 'resources', 'LICENSE.txt'), 'utf8')).toContain('Apache License')
+    expect(existsSync(join(unpackedApp, 'LICENSE.electron.txt'))).toBe(true)
   })
 
   it('holds the main, preload, renderer and worker bundles, the window icon and package.json', () => {
@@ -153,6 +156,13 @@ describe.skipIf(!linux)('the packaged app (npm run dist:dir, stand-in Electron)'
     )
     if ('better-sqlite3' in projectPackage.dependencies)
       expect(native).toContain('/node_modules/better-sqlite3/build/Release/better_sqlite3.node')
+    // ExifTool is a Perl program the metadata reader starts: it must be a real file (exiftool-vendored looks for it
+    // under app.asar.unpacked).
+    if ('exiftool-vendored' in projectPackage.dependencies) {
+      const exiftool = 'node_modules/exiftool-vendored.pl/bin/exiftool'
+      expect('unpacked' in statFile(asarPath, exiftool, false)).toBe(true)
+      expect(existsSync(join(unpackedApp, 'resources', 'app.asar.unpacked', exiftool))).toBe(true)
+    }
     // onnxruntime-node's darwin, win32 and linux/arm64 builds (~245 MB) are left out.
     expect(asarFiles.filter((file) => file.startsWith(ortBin) && !file.startsWith(`${ortBin}linux`))).toEqual(
       []
