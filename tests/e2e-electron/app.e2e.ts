@@ -10,6 +10,7 @@ import { _electron as electron } from 'playwright-core'
 import type { ElectronApplication, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobEvent } from '../../src/shared/contract.ts'
+import { RENDERER_CSP } from '../../src/shared/csp.ts'
 import { electronBinary } from './electron-binary.ts'
 
 const root = resolve(import.meta.dirname, '../..')
@@ -69,6 +70,28 @@ describe.skipIf(skipReason !== null)('SmolVLM Desktop in Electron', () => {
     // will-navigate is prevented in main: the navigation is aborted, the page stays.
     await expect(page.goto('https://example.com/')).rejects.toThrow()
     expect(page.url()).toBe(before)
+  })
+
+  it('serves the page from app://smolvlm (checklist 18) with the CSP header, and nothing outside the renderer folder', async () => {
+    expect(page.url()).toBe('app://smolvlm/index.html')
+    const answers = await page.evaluate(async () => {
+      const own = await fetch('/index.html')
+      const escape = await fetch('/..%2f..%2fpackage.json')
+      return { status: own.status, csp: own.headers.get('content-security-policy'), escape: escape.status }
+    })
+    expect(answers).toEqual({ status: 200, csp: RENDERER_CSP, escape: 404 })
+  })
+
+  it('adds the files of a second launch to the window, through the file broker', async () => {
+    // What a second `smolvlm-desktop wide.png` sends the running app (src/host/open-requests.ts), delivered the
+    // way Electron does: the 'second-instance' event with the second instance's additionalData.
+    const request = { kind: 'smolvlm-open', cwd: join(root, 'tests/fixtures/images'), args: ['wide.png'] }
+    await app.evaluate(({ app: electronApp }, data) => {
+      electronApp.emit('second-instance', {}, [process.execPath], '/', data)
+    }, request)
+    await page.waitForFunction(() => document.body.innerText.includes('wide.png'), undefined, {
+      timeout: 30_000
+    })
   })
 
   it('describes an image through the preload, IPC and the utility process, streaming tokens on the job port', async () => {
