@@ -51,6 +51,16 @@ export class CaptionOutputs {
 
   constructor(private readonly options: CaptionOutputsOptions) {}
 
+  /** The description an image already has in its metadata or its .xmp sidecar; null when none (or unreadable). */
+  async describedAlready(image: string, naming: XmpNaming): Promise<string | null> {
+    this.writer ??= new MetadataWriter()
+    try {
+      return (await this.writer.read(resolve(image), naming)).description
+    } catch {
+      return null
+    }
+  }
+
   /** Writes the metadata (if asked) and records the caption (if history is on); the metadata report, if any. */
   async finished(caption: FinishedCaption): Promise<MetadataReport | null> {
     const image = resolve(caption.image)

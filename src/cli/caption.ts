@@ -13,6 +13,7 @@ import {
   METADATA_POLICIES,
   XMP_NAMINGS
 } from '../metadata/caption-metadata.ts'
+import type { XmpNaming } from '../metadata/caption-metadata.ts'
 import type { Device } from '../engine/runtime.ts'
 import type { Sampling } from '../engine/sampling.ts'
 import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_PROMPT, SmolVLM } from '../engine/smolvlm.ts'
@@ -55,6 +56,7 @@ export const CAPTION_USAGE = `Usage: smolvlm caption [options] <image or folder.
   --metadata-policy <p>   skip | replace | append, when a description is already there (default skip)
   --caption-kind <k>      description | alt-text (also IPTC Alt Text) | keywords (dc:subject); default description
   --xmp-naming <n>        darktable (photo.jpg.xmp, default) | adobe (photo.xmp)
+  --skip-described        leave out images that already have a description in their metadata or .xmp sidecar
   --no-history            do not keep the captions in the library (smolvlm search); it lives under the store
                           root (SMOLVLM_HOME when set)
 
@@ -75,6 +77,8 @@ interface CaptionArgs {
   readonly request: Omit<DescribeRequest, 'images'>
   readonly metadata: MetadataArgs | null
   readonly history: boolean
+  readonly skipDescribed: boolean
+  readonly xmpNaming: XmpNaming
 }
 
 function choice<T extends string>(
@@ -89,12 +93,22 @@ function choice<T extends string>(
   return value as T
 }
 
+function skipDescribed(skip: boolean, together: boolean): boolean {
+  if (skip && together)
+    throw new UsageError(
+      '--skip-described looks at one image per caption; it cannot be used with --together.'
+    )
+  return skip
+}
+
 function metadataArgs(
   values: Record<string, string | boolean | undefined>,
   together: boolean
 ): MetadataArgs | null {
   const mode = values['write-metadata']
-  const dependent = ['metadata-policy', 'caption-kind', 'xmp-naming'].filter((n) => values[n] !== undefined)
+  const dependent = ['metadata-policy', 'caption-kind', 'xmp-naming'].filter(
+    (n) => values[n] !== undefined && !(n === 'xmp-naming' && values['skip-described'])
+  )
   if (mode === undefined) {
     if (dependent.length > 0) throw new UsageError(`--${dependent[0]} needs --write-metadata embedded|xmp.`)
     return null
@@ -163,7 +177,8 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         'metadata-policy': { type: 'string' },
         'caption-kind': { type: 'string' },
         'xmp-naming': { type: 'string' },
-        'no-history': { type: 'boolean' }
+        'no-history': { type: 'boolean' },
+        'skip-described': { type: 'boolean' }
       }
     })
   } catch (error) {
@@ -230,6 +245,8 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     images: positionals,
     metadata: metadataArgs(values, values.together ?? false),
     history: !(values['no-history'] ?? false),
+    skipDescribed: skipDescribed(values['skip-described'] ?? false, values.together ?? false),
+    xmpNaming: choice(values['xmp-naming'], 'xmp-naming', XMP_NAMINGS, 'darktable'),
     request: {
       prompt: values.prompt,
       maxNewTokens: numberOption(
@@ -392,6 +409,25 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
       if (jobs.length > 1) io.err(`[${index + 1}/${jobs.length}] ${printable(job.images.join(', '))}\n`)
       try {
         if (job.error) throw job.error
+        const single = job.images.length === 1 ? job.images[0] : undefined
+        const described =
+          args.skipDescribed && single !== undefined
+            ? await outputs.describedAlready(single, args.xmpNaming)
+            : null
+        if (single !== undefined && described !== null) {
+          finished++
+          io.err(`smolvlm: ${printable(single)}: skipped, it already has a description in its metadata\n`)
+          if (args.json)
+            io.out(
+              JSON.stringify({
+                image: single,
+                images: [single],
+                skipped: 'already described',
+                description: described
+              }) + '\n'
+            )
+          continue
+        }
         const completed = await runJob(model, args, job.images, io, controller.signal, outputs)
         if (completed) finished++
       } catch (error) {

@@ -223,6 +223,7 @@ export class AppHost<Port = never> {
         const grant = this.broker.resolve(id)
         return this.thumbnails.get(id, () => makeThumbnail(grant.path, grant.name))
       },
+      'images.metadata': ({ id }) => this.library.readMetadata(id),
       describe: async ({ jobId, request }, context) => {
         if (this.supervisor.hasJob(jobId))
           throw new AppError('invalid-message', `A job with id ${jobId} already exists.`)

@@ -1,9 +1,13 @@
+import { existsSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { CaptionLibrary } from '../library/caption-library.ts'
 import type { LibraryEntry, LibraryWrite } from '../library/caption-library.ts'
 import { contentHash } from '../library/content-hash.ts'
+import type { ExistingMetadata } from '../metadata/caption-metadata.ts'
+import { XMP_NAMINGS, xmpSidecarPath } from '../metadata/caption-metadata.ts'
 import { MetadataWriter } from '../metadata/metadata-writer.ts'
 import type {
+  ImageMetadataInfo,
   LibraryEntryInfo,
   LibraryRecordCall,
   LibrarySearchResult,
@@ -133,6 +137,34 @@ export class LibraryService {
       const file = `${dirname(grant.path)}/${report.file}`
       library.noteWrites(grant.path, [{ kind: 'txt', file, outcome: report.outcome }])
     }
+  }
+
+  /** What an image already holds: its own metadata, else its darktable or Adobe-named sidecar's. */
+  async readMetadata(imageId: string): Promise<ImageMetadataInfo> {
+    const grant = this.broker.resolve(imageId)
+    const none: ImageMetadataInfo = { description: null, altText: null, keywords: [], source: null }
+    if (!grant.hasPath) return none
+    this.writer ??= new MetadataWriter()
+    const found = (meta: ExistingMetadata) => meta.description !== null || meta.keywords.length > 0
+    const info = (meta: ExistingMetadata, source: string): ImageMetadataInfo => ({
+      description: meta.description,
+      altText: meta.altText,
+      keywords: meta.keywords.slice(0, 1000).map((k) => k.slice(0, 1000)),
+      source
+    })
+    try {
+      const own = await this.writer.readFile(grant.path)
+      if (found(own)) return info(own, grant.name)
+      for (const naming of XMP_NAMINGS) {
+        const sidecar = xmpSidecarPath(grant.path, naming)
+        if (!existsSync(sidecar)) continue
+        const meta = await this.writer.readFile(sidecar)
+        if (found(meta)) return info(meta, basename(sidecar))
+      }
+    } catch {
+      // Unreadable metadata is shown as none; writing it reports the reason.
+    }
+    return none
   }
 
   /** Writes captions into metadata, one image after another, and notes what was written in the library. */

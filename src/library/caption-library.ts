@@ -165,7 +165,7 @@ export class CaptionLibrary {
       search: db.prepare(
         `SELECT ${COLUMNS}, highlight(captions_fts, 0, '${MATCH_START}', '${MATCH_END}') AS marked
          FROM captions_fts JOIN captions c ON c.id = captions_fts.rowid
-         WHERE captions_fts MATCH ? ORDER BY rank LIMIT ?`
+         WHERE captions_fts MATCH ? ORDER BY rank, c.id DESC LIMIT ?`
       ),
       history: db.prepare(
         `SELECT ${COLUMNS} FROM captions c WHERE c.path = @path OR (@contentHash IS NOT NULL AND c.content_hash = @contentHash)
@@ -222,7 +222,8 @@ export class CaptionLibrary {
         variant: entry.variant,
         device: entry.device,
         prompt: entry.prompt,
-        text: entry.text,
+        // As shown everywhere: without the whitespace a model may put around its answer.
+        text: entry.text.trim(),
         writes: JSON.stringify(entry.writes ?? [])
       })
       return Number(result.lastInsertRowid)

@@ -25,6 +25,7 @@ export function createApi(transport: ApiTransport): SmolvlmApi {
       open: (options) => call('images.open', { folders: options?.folders ?? false }),
       fromBytes: (name, bytes) => transport.fromBytes(name, bytes),
       thumbnail: (id) => call('images.thumbnail', { id }),
+      metadata: (id) => call('images.metadata', { id }),
       onAdded: (callback) => subscribe('images-added', callback)
     },
     describe: transport.describe,

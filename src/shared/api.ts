@@ -11,6 +11,7 @@ import type { ImageRef, Thumbnail } from './images.ts'
 import type { DescribeRequest, JobEvent, TerminalEvent } from './jobs.ts'
 import type { ModelStatus, Variant, VariantChoice } from './model.ts'
 import type {
+  ImageMetadataInfo,
   LibraryEntryInfo,
   LibrarySearchResult,
   MetadataReportInfo,
@@ -49,6 +50,8 @@ export interface SmolvlmImagesApi {
   fromBytes(name: string, bytes: Uint8Array): Promise<ImageRef>
   /** A small WebP data URL and the original's size. */
   thumbnail(id: string): Promise<Thumbnail>
+  /** The description and keywords the image already has in its metadata or .xmp sidecar. */
+  metadata(id: string): Promise<ImageMetadataInfo>
   /** Images granted by the app's own menu (File › Open…). */
   onAdded(callback: (images: ImageRef[]) => void): Unsubscribe
 }
@@ -96,7 +99,7 @@ export interface SmolvlmResultsApi {
   export(format: ExportFormat, rows: readonly ExportRow[]): Promise<string | null>
   /** Writes each caption into its image's metadata, or an .xmp sidecar; reports per image what happened. */
   writeMetadata(
-    items: WriteMetadataCall['items'],
+    items: readonly WriteMetadataCall['items'][number][],
     options: Omit<WriteMetadataCall, 'items'>
   ): Promise<MetadataReportInfo[]>
 }
@@ -139,6 +142,7 @@ export type {
   ExportRow,
   ImageRef,
   ImportMode,
+  ImageMetadataInfo,
   InstalledModelInfo,
   JobEvent,
   LibraryEntryInfo,

@@ -6,7 +6,12 @@ import { DescribeCallSchema, JobEventEnvelopeSchema, JobIdSchema } from './jobs.
 import { LIMITS } from './limits.ts'
 import type { ModelStatus } from './model.ts'
 import { AbsolutePathSchema, ModelStatusSchema } from './model.ts'
-import type { LibraryEntryInfo, LibrarySearchResult, MetadataReportInfo } from './library.ts'
+import type {
+  ImageMetadataInfo,
+  LibraryEntryInfo,
+  LibrarySearchResult,
+  MetadataReportInfo
+} from './library.ts'
 import {
   LibraryHistoryCallSchema,
   LibraryRecordCallSchema,
@@ -50,6 +55,8 @@ export const API_REQUESTS = {
       .refine((bytes) => bytes.byteLength <= LIMITS.imageBytes, `is larger than ${LIMITS.imageBytes} bytes`)
   }),
   'images.thumbnail': z.strictObject({ id: ImageIdSchema }),
+  /** The description and keywords an image already has (its own metadata or its .xmp sidecar). */
+  'images.metadata': z.strictObject({ id: ImageIdSchema }),
   describe: DescribeCallSchema,
   cancel: z.strictObject({ jobId: JobIdSchema }),
   'model.status': Empty,
@@ -88,6 +95,7 @@ export interface ApiResults {
   'images.open': ImageRef[]
   'images.fromBytes': ImageRef
   'images.thumbnail': Thumbnail
+  'images.metadata': ImageMetadataInfo
   describe: { accepted: true }
   cancel: { cancelled: boolean }
   'model.status': ModelStatus

@@ -91,6 +91,16 @@ export const WriteMetadataCallSchema = z.strictObject({
 })
 export type WriteMetadataCall = z.infer<typeof WriteMetadataCallSchema>
 
+/** What an image already holds in its metadata (or its .xmp sidecar). */
+export const ImageMetadataInfoSchema = z.strictObject({
+  description: CaptionTextSchema.nullable(),
+  altText: CaptionTextSchema.nullable(),
+  keywords: z.array(z.string().max(1000)).max(1000),
+  /** Where it was found: the image itself, or its sidecar's file name. */
+  source: z.string().max(LIMITS.nameChars).nullable()
+})
+export type ImageMetadataInfo = z.infer<typeof ImageMetadataInfoSchema>
+
 export const MetadataReportInfoSchema = z.strictObject({
   imageId: ImageIdSchema,
   /** The file that holds the caption: the image's name, or its sidecar's. */

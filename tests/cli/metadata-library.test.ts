@@ -25,7 +25,8 @@ const env = () => ({ ...process.env, SMOLVLM_MODEL: '', SMOLVLM_HOME: home })
 
 /** A word of at least four letters from a caption (the test model writes word salad, but the same salad). */
 function wordOf(text: string): string {
-  const word = text.match(/\p{L}{4,}/u)?.[0]
+  // The start of a search token (letters and digits), so the word is a prefix of what the index holds.
+  const word = text.match(/(?<![\p{L}\p{N}\p{M}])\p{L}{4,}/u)?.[0]
   if (!word) throw new Error(`no word in ${JSON.stringify(text)}`)
   return word
 }
@@ -83,6 +84,16 @@ describe('smolvlm caption --write-metadata and the caption library', () => {
     )
   })
 
+  it('--skip-described leaves out images that already have a description, saying so', async () => {
+    const result = await runCli(['caption', ...model, '--json', '--skip-described', photos], { env: env() })
+    expect(result.code).toBe(0)
+    expect(jsonLines(result.stdout).map((line) => [line['image'], line['skipped']])).toEqual([
+      [join(photos, 'beach.jpg'), 'already described'],
+      [join(photos, 'square.png'), 'already described']
+    ])
+    expect(result.stderr).toContain('square.png: skipped, it already has a description in its metadata')
+  })
+
   it('smolvlm search finds an image by a word of its caption, in a new process, as JSON', async () => {
     const text = String(captions[0]?.['text'])
     const result = await runCli(['search', '--json', wordOf(text)], { env: env() })
@@ -91,13 +102,19 @@ describe('smolvlm caption --write-metadata and the caption library', () => {
     expect(hits.map((h) => h['image'])).toContain(join(photos, 'beach.jpg'))
     const hit = hits.find((h) => h['image'] === join(photos, 'beach.jpg'))
     expect(hit).toMatchObject({
-      caption: text,
+      caption: text.trim(),
       prompt: 'Can you describe this image?',
       model: TINY_MODEL,
       device: 'cpu',
-      source: 'cli',
-      writes: [{ kind: 'embedded', file: join(photos, 'beach.jpg'), outcome: 'written' }]
+      source: 'cli'
     })
+    // Its history: the second run (skipped) first, then the first run, which wrote the metadata.
+    const history = await runCli(['search', '--json', '--history', wordOf(text)], { env: env() })
+    const beach = jsonLines(history.stdout).filter((h) => h['image'] === join(photos, 'beach.jpg'))
+    expect(beach.map((h) => h['writes'])).toEqual([
+      [],
+      [{ kind: 'embedded', file: join(photos, 'beach.jpg'), outcome: 'written' }]
+    ])
   })
 
   it('re-exports search results as .xmp sidecars and as CSV', async () => {

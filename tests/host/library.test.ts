@@ -193,6 +193,16 @@ describe('metadata and sidecars through the host', () => {
     } finally {
       await writer.close()
     }
+    expect(await app.call('images.metadata', { id: beach.id })).toEqual({
+      description: 'A beach at noon.',
+      altText: null,
+      keywords: [],
+      source: 'beach.xmp'
+    })
+    expect(await app.call('images.metadata', { id: pasted.id })).toMatchObject({
+      description: null,
+      source: null
+    })
     await app.call('results.writeSidecars', {
       items: [{ imageId: beach.id, text: 'A beach at noon.' }],
       policy: 'skip'
