@@ -29,7 +29,13 @@ export function App({ api }: { api: SmolvlmApi }): React.JSX.Element {
   const { settings, loadError, update } = useSettings(api, onError)
   const model = useModelStatus(api, onError)
   const store = useModelStore(api, onError)
-  const [controller] = useState(() => new QueueController(api))
+  const [controller] = useState(
+    () =>
+      new QueueController(api, {
+        // Kept in the caption library by the host (it knows the model, and whether keeping is on).
+        onCaption: (caption) => void api.library.record([caption]).catch(() => undefined)
+      })
+  )
   const [dialog, setDialog] = useState<DialogName | null>(null)
   const [mac] = useState(isMacPlatform)
   const [probe, setProbe] = useState<Probe>('unknown')
@@ -120,6 +126,13 @@ export function App({ api }: { api: SmolvlmApi }): React.JSX.Element {
           onUnload={() => void model.unload()}
           onOpenModels={() => setDialog('models')}
           onClose={() => setDialog(null)}
+          onClearLibrary={() =>
+            void api.library.clear().then(
+              ({ cleared }) =>
+                notify('success', `Forgot ${cleared} kept caption${cleared === 1 ? '' : 's'}.`),
+              (error: unknown) => notify('error', error instanceof Error ? error.message : String(error))
+            )
+          }
         />
       ) : null}
       {settings && dialog === 'models' ? (

@@ -12,6 +12,7 @@ import './styles/cards.css'
 import './styles/detail.css'
 import './styles/dialogs.css'
 import './styles/models.css'
+import './styles/search.css'
 
 const root = document.getElementById('root')
 if (!root) throw new Error('index.html has no #root element')

@@ -31,6 +31,8 @@ export interface AppOptions {
   readonly openPaths?: readonly string[]
   readonly viewport?: { width: number; height: number }
   readonly reducedMotion?: boolean
+  /** The caption library's file (default none: searches say the library is not set up). */
+  readonly libraryFile?: string
 }
 
 export interface AppHarness {
@@ -55,7 +57,8 @@ export async function openApp(options: AppOptions = {}): Promise<AppHarness> {
     exportDir,
     openPaths: options.openPaths ?? [],
     store: options.store ?? null,
-    modelFrom: options.modelFrom ?? 'folder'
+    modelFrom: options.modelFrom ?? 'folder',
+    libraryFile: options.libraryFile ?? null
   })
   await bridge.host.settings.update({ maxNewTokens: 24, ...options.settings })
   let browser: Browser | undefined

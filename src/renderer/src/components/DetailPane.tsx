@@ -7,6 +7,7 @@ import type { SmolvlmApi } from '../../../shared/api.ts'
 import { formatBytes, formatDuration, formatRate } from '../state/format.ts'
 import type { QueueItem } from '../state/queue.ts'
 import { displayText } from '../state/queue.ts'
+import { ExistingMetadata } from './ExistingMetadata.tsx'
 import { FollowUpChat } from './FollowUpChat.tsx'
 import { Icon } from './Icon.tsx'
 import { stageLabel, StatusBadge } from './StatusBadge.tsx'
@@ -22,6 +23,8 @@ export interface DetailPaneProps {
   readonly onAsk: (id: string, question: string) => void
   readonly onStopFollowUp: (id: string) => void
   readonly questionRef: RefObject<HTMLTextAreaElement | null>
+  /** Bumped when the app wrote metadata (the pane reads the image's metadata again). */
+  readonly metadataVersion?: number
 }
 
 function Caption({ item, modelLoading }: { item: QueueItem; modelLoading: boolean }): React.JSX.Element {
@@ -122,6 +125,9 @@ export function DetailPane(props: DetailPaneProps): React.JSX.Element {
             </>
           ) : null}
         </dl>
+      ) : null}
+      {item.image.hasPath ? (
+        <ExistingMetadata api={api} imageId={id} version={props.metadataVersion ?? 0} />
       ) : null}
       <FollowUpChat
         key={id}

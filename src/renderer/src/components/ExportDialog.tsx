@@ -17,6 +17,7 @@ import { errorMessage } from '../api.ts'
 import { plural } from '../state/format.ts'
 import { Dialog } from './Dialog.tsx'
 import { Icon } from './Icon.tsx'
+import { MetadataExport } from './MetadataExport.tsx'
 
 const POLICY_TEXT: Record<SidecarPolicy, { label: string; detail: string }> = {
   skip: { label: 'Keep existing files', detail: 'Images that already have a caption file are left alone.' },
@@ -48,6 +49,7 @@ export interface ExportDialogProps {
   readonly onSaved: (message: string) => void
   readonly onError: (message: string) => void
   readonly onClose: () => void
+  readonly onMetadataWritten?: () => void
 }
 
 /** What the caption file will start with (the host applies the same rule: sidecars.ts withTriggerWord). */
@@ -184,6 +186,14 @@ export function ExportDialog(props: ExportDialogProps): React.JSX.Element {
           </div>
         ) : null}
       </section>
+      <MetadataExport
+        api={props.api}
+        items={props.sidecarItems}
+        names={props.names}
+        onSaved={props.onSaved}
+        onError={props.onError}
+        onWritten={props.onMetadataWritten}
+      />
       <section className="export__section" aria-labelledby="export-table-title">
         <h3 id="export-table-title" className="section-title">
           One table of all results

@@ -21,6 +21,8 @@ export interface SettingsDialogProps {
   readonly onUnload: () => void
   readonly onOpenModels: () => void
   readonly onClose: () => void
+  /** Forgets every caption kept in the caption library. */
+  readonly onClearLibrary?: () => void
 }
 
 function Select<T extends string>({
@@ -297,6 +299,30 @@ export function SettingsDialog(props: SettingsDialogProps): React.JSX.Element {
           placeholder="model default"
           onCommit={(value) => update({ longestEdge: value })}
         />
+      </fieldset>
+      <fieldset className="settings__section">
+        <legend>Caption library</legend>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.keepHistory}
+            onChange={(event) => update({ keepHistory: event.target.checked })}
+          />
+          <span>
+            <strong>Keep captions to search them later</strong>
+            <span className="field__hint">
+              Every finished caption is kept on this computer (never sent anywhere), with the image&apos;s
+              name, the model and the prompt, and can be found again with the search box ({'Ctrl/⌘+F'}).
+            </span>
+          </span>
+        </label>
+        {props.onClearLibrary ? (
+          <div>
+            <button type="button" className="button" onClick={props.onClearLibrary}>
+              Forget all kept captions
+            </button>
+          </div>
+        ) : null}
       </fieldset>
       <fieldset className="settings__section">
         <legend>Appearance</legend>

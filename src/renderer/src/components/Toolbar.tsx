@@ -1,4 +1,5 @@
-/** The top bar: add images, and open the windows (save captions, models, settings, shortcuts). */
+/** The top bar: add images, search kept captions, and open the windows (save captions, models, settings, shortcuts). */
+import type { RefObject } from 'react'
 import appIcon from '../../../../resources/icon.svg'
 import { Icon } from './Icon.tsx'
 
@@ -11,9 +12,13 @@ export interface ToolbarProps {
   readonly onHelp: () => void
   readonly canExport: boolean
   readonly mod: string
+  /** The words in the search box (the caption library); '' shows the list of cards. */
+  readonly search: string
+  readonly onSearch: (words: string) => void
+  readonly searchRef?: RefObject<HTMLInputElement | null>
 }
 
-export function Toolbar(props: ToolbarProps): React.JSX.Element {
+export function Toolbar({ searchRef, ...props }: ToolbarProps): React.JSX.Element {
   const { mod } = props
   return (
     <header className="toolbar">
@@ -40,6 +45,27 @@ export function Toolbar(props: ToolbarProps): React.JSX.Element {
         </button>
       </nav>
       <div className="toolbar__spacer" />
+      <div className="search-box" role="search">
+        <Icon name="search" size={16} />
+        <input
+          ref={searchRef}
+          type="search"
+          className="search-box__input"
+          placeholder="Search kept captions"
+          aria-label="Search kept captions"
+          title={`Search every caption kept on this computer (${mod}+F)`}
+          value={props.search}
+          spellCheck={false}
+          onChange={(event) => props.onSearch(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape' && props.search !== '') {
+              event.preventDefault()
+              event.stopPropagation()
+              props.onSearch('')
+            }
+          }}
+        />
+      </div>
       <nav className="toolbar__group" aria-label="Windows">
         <button
           type="button"

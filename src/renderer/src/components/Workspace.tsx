@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { ImageRef, ModelStatus, Settings, SettingsPatch, SmolvlmApi } from '../../../shared/api.ts'
 import { useImageIntake } from '../hooks/useImageIntake.ts'
+import { useLibrarySearch } from '../hooks/useLibrarySearch.ts'
 import { useQueue } from '../hooks/useQueue.ts'
 import { useShortcuts } from '../hooks/useShortcuts.ts'
 import { effectivePrompt, PROMPT_PRESETS, presetForPrompt } from '../state/prompts.ts'
@@ -20,6 +21,7 @@ import { EmptyState } from './EmptyState.tsx'
 import { ExportDialog } from './ExportDialog.tsx'
 import type { CardActions } from './ImageCard.tsx'
 import { PromptBar } from './PromptBar.tsx'
+import { SearchResults } from './SearchResults.tsx'
 import { StatusBar } from './StatusBar.tsx'
 import { Toolbar } from './Toolbar.tsx'
 
@@ -48,6 +50,10 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
   const [hiddenBatch, setHiddenBatch] = useState<number | null>(null)
   const [announcement, setAnnouncement] = useState('')
   const promptRef = useRef<HTMLTextAreaElement>(null)
+  const searchRef = useRef<HTMLInputElement>(null)
+  const [searchWords, setSearchWords] = useState('')
+  const [metadataVersion, setMetadataVersion] = useState(0)
+  const search = useLibrarySearch(api, searchWords)
   const questionRef = useRef<HTMLTextAreaElement>(null)
   const mod = mac ? '⌘' : 'Ctrl'
   const modelLoading = status?.state === 'loading'
@@ -198,6 +204,10 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         promptRef.current?.focus()
         promptRef.current?.select()
         return true
+      case 'search':
+        searchRef.current?.focus()
+        searchRef.current?.select()
+        return true
       case 'settings':
       case 'models':
       case 'help':
@@ -238,6 +248,9 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         onHelp={() => props.openDialog('help')}
         canExport={finished.length > 0}
         mod={mod}
+        search={searchWords}
+        onSearch={setSearchWords}
+        searchRef={searchRef}
       />
       <PromptBar
         prompt={prompt}
@@ -274,7 +287,21 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         </section>
       ) : null}
       <main className="workspace">
-        {queue.order.length === 0 ? (
+        {search.status !== 'idle' ? (
+          <SearchResults
+            api={api}
+            search={search}
+            onAddToList={(image) => {
+              const added = controller.add([image], null).length
+              setSearchWords('')
+              controller.select(image.id)
+              notify(
+                'success',
+                added > 0 ? `${image.name} is on the list.` : `${image.name} was already on the list.`
+              )
+            }}
+          />
+        ) : queue.order.length === 0 ? (
           <EmptyState
             onOpenImages={() => void intake.openImages()}
             onOpenFolder={() => void intake.openFolder()}
@@ -299,6 +326,7 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
               onAsk={(id, question) => controller.ask(id, question)}
               onStopFollowUp={(id) => controller.stopFollowUp(id)}
               questionRef={questionRef}
+              metadataVersion={metadataVersion}
             />
           </>
         )}
@@ -330,6 +358,7 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
           onTriggerWord={(triggerWord) => update({ triggerWord })}
           onSaved={(text) => notify('success', text)}
           onError={(text) => notify('error', text)}
+          onMetadataWritten={() => setMetadataVersion((n) => n + 1)}
           onClose={() => props.openDialog(null)}
         />
       ) : null}

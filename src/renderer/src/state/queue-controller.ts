@@ -18,6 +18,8 @@ export interface QueueControllerOptions {
   readonly clock?: () => number
   /** Runs a callback before the next paint (requestAnimationFrame); tests pass an immediate one. */
   readonly nextFrame?: (callback: () => void) => void
+  /** A caption finished (not stopped, not empty): the app keeps it in the caption library. */
+  readonly onCaption?: (caption: { imageId: string; prompt: string; text: string }) => void
 }
 
 const isTerminal = (event: JobEvent): boolean => event.type === 'done' || event.type === 'error'
@@ -32,12 +34,14 @@ export class QueueController {
   private localJobs = 0
   private readonly clock: () => number
   private readonly nextFrame: (callback: () => void) => void
+  private readonly onCaption: QueueControllerOptions['onCaption']
 
   constructor(
     private readonly api: DescribeApi,
     options: QueueControllerOptions = {}
   ) {
     this.clock = options.clock ?? (() => Date.now())
+    this.onCaption = options.onCaption
     this.nextFrame =
       options.nextFrame ??
       ((callback) => {
@@ -213,9 +217,11 @@ export class QueueController {
     const prompt = item.queuedPrompt ?? DEFAULT_PROMPT
     // Follow-ups of this image are about the caption being replaced: stop them.
     for (const f of item.followUps) if (f.status === 'answering' && f.jobId) this.jobs.get(f.jobId)?.cancel()
-    const job = this.launch({ images: [id], prompt }, (jobId, event) =>
+    const job = this.launch({ images: [id], prompt }, (jobId, event) => {
       this.dispatch({ type: 'job-event', id, jobId, event, at: this.clock() })
-    )
+      if (event.type === 'done' && !event.cancelled && event.text.trim() !== '')
+        this.onCaption?.({ imageId: id, prompt, text: event.text })
+    })
     this.dispatch({ type: 'start', id, jobId: job.jobId, at: this.clock() })
     job.release()
   }

@@ -20,6 +20,7 @@ export type Command =
   | 'ask'
   | 'remove'
   | 'focus-prompt'
+  | 'search'
   | 'settings'
   | 'export'
   | 'models'
@@ -100,6 +101,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
     group: 'Describing'
   },
   { command: 'focus-prompt', chords: [{ key: '/' }], description: 'Edit the prompt', group: 'Describing' },
+  {
+    command: 'search',
+    chords: [{ key: 'f', mod: true }],
+    description: 'Search kept captions',
+    group: 'Images',
+    whileTyping: true
+  },
   {
     command: 'preset-1',
     chords: [{ key: '1', alt: true }],
