@@ -20,7 +20,11 @@ import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_PROMPT, SmolVLM } from '../engine/smolv
 import type { DescribeEvent, DescribeRequest } from '../engine/smolvlm.ts'
 import { CaptionOutputs, metadataJson, metadataLine } from './caption-outputs.ts'
 import type { MetadataArgs } from './caption-outputs.ts'
+import { captionInBatches, DEFAULT_BATCH_SIZE } from './caption-batch.ts'
 import { resolveModelDir } from './model-arg.ts'
+import { ResultsFile } from './results-file.ts'
+import { inShard, parseShard } from './shard.ts'
+import type { Shard } from './shard.ts'
 import { UsageError } from './usage.ts'
 
 export const CAPTION_USAGE = `Usage: smolvlm caption [options] <image or folder...>
@@ -50,6 +54,13 @@ export const CAPTION_USAGE = `Usage: smolvlm caption [options] <image or folder.
   --dump-inputs <file>    write the model inputs (input_ids, pixel_values, pixel_attention_mask) to a JSON file
   --inputs <file>         run from such a file instead of images and prompt
 
+  --batch-size <n>        images decoded together, 1 to 64 (default 4 where the model's decoder can batch, else 1:
+                          32.4 vs 25.3 images/min measured in fast mode on the 256M model); output keeps argument order
+  --shard <i/n>           describe only shard i of n (0 <= i < n): images split by a hash of their absolute path,
+                          so n runs (on n machines) cover a set exactly once
+  --resume <file>         append each result line (failures too) to this JSON-lines file, one whole line at a time,
+                          and skip the images already in it; an unfinished last line from a killed run is removed
+
   --write-metadata <where> embedded | xmp: the caption into each image's metadata (XMP dc:description, EXIF
                           ImageDescription, IPTC Caption-Abstract where IPTC exists), or into an .xmp sidecar;
                           RAW files always get a sidecar. Pixels are checked unchanged; no _original files
@@ -74,6 +85,9 @@ interface CaptionArgs {
   readonly dumpInputs?: string
   readonly inputs?: string
   readonly images: readonly string[]
+  readonly batchSize?: number
+  readonly shard?: Shard
+  readonly resume?: string
   readonly request: Omit<DescribeRequest, 'images'>
   readonly metadata: MetadataArgs | null
   readonly history: boolean
@@ -144,6 +158,30 @@ function numberOption(
 
 const isInt = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max
 
+/** --batch-size, --shard and --resume: one caption per image, from images (not --together, not --inputs). */
+function perImageOptions(
+  values: Record<string, string | boolean | undefined>
+): Pick<CaptionArgs, 'batchSize' | 'shard' | 'resume'> {
+  for (const name of ['batch-size', 'shard', 'resume'] as const) {
+    if (values[name] === undefined) continue
+    if (values['together'])
+      throw new UsageError(`--${name} works on one caption per image; it cannot be used with --together.`)
+    if (values['inputs'] !== undefined)
+      throw new UsageError(`--${name} works on images; it cannot be used with --inputs.`)
+  }
+  const shard = values['shard'] as string | undefined
+  return {
+    batchSize: numberOption(
+      values['batch-size'] as string | undefined,
+      'batch-size',
+      isInt(1, 64),
+      'a whole number from 1 to 64'
+    ),
+    shard: shard === undefined ? undefined : parseShard(shard),
+    resume: values['resume'] as string | undefined
+  }
+}
+
 /** The bounds the app's settings and requests accept (src/shared/jobs.ts). */
 const LONGEST_EDGE_MAX = 8192
 
@@ -173,6 +211,9 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         verbose: { type: 'boolean', short: 'v' },
         'dump-inputs': { type: 'string' },
         inputs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        shard: { type: 'string' },
+        resume: { type: 'string' },
         'write-metadata': { type: 'string' },
         'metadata-policy': { type: 'string' },
         'caption-kind': { type: 'string' },
@@ -243,6 +284,7 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     dumpInputs: values['dump-inputs'],
     inputs: values.inputs,
     images: positionals,
+    ...perImageOptions(values),
     metadata: metadataArgs(values, values.together ?? false),
     history: !(values['no-history'] ?? false),
     skipDescribed: skipDescribed(values['skip-described'] ?? false, values.together ?? false),
@@ -366,15 +408,40 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
         `extra threads only compete for them (slower, not faster).\n`
     )
   }
-  const jobs = await planJobs(args)
+  let jobs = await planJobs(args)
   if (args.dumpInputs && jobs.length > 1) {
     io.err('smolvlm: --dump-inputs writes one job; use it with one image or --together\n')
     return 2
+  }
+  if (args.shard) jobs = shardJobs(jobs, args.shard, io)
+  let results: ResultsFile | null = null
+  if (args.resume) {
+    try {
+      results = openResults(args.resume, io)
+    } catch (error) {
+      io.err(
+        `smolvlm: cannot use ${printable(args.resume)} for --resume: ${printable(describeError(error))}\n`
+      )
+      return 2
+    }
+    const before = jobs.length
+    const file = results
+    jobs = jobs.filter((job) => !file.has(job.images[0]))
+    io.err(
+      `smolvlm: ${printable(args.resume)}: ${before - jobs.length} of ${before} images already there, ` +
+        `${jobs.length} to describe\n`
+    )
+  }
+  if (jobs.length === 0) {
+    // All done already, or nothing in this shard: no model to load.
+    results?.close()
+    return 0
   }
   let model: SmolVLM
   try {
     model = await SmolVLM.load(dir, { variant: args.variant, device: args.device, threads: args.threads })
   } catch (error) {
+    results?.close()
     io.err(`smolvlm: cannot load the model: ${printable(describeError(error))}\n`)
     return 2
   }
@@ -393,6 +460,9 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
     history: args.history && !args.inputs,
     warn: io.err
   })
+  const ctx: RunContext = { model, args, outputs, results }
+  const batchSize = args.batchSize ?? (model.canBatch ? DEFAULT_BATCH_SIZE : 1)
+  const batched = batchSize > 1 && jobs.length > 1 && !args.together && !args.inputs
   const controller = new AbortController()
   const onSignal = () => {
     if (controller.signal.aborted) {
@@ -404,41 +474,57 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
   }
   process.on('SIGINT', onSignal)
   try {
-    for (const [index, job] of jobs.entries()) {
+    if (batched) {
+      // Per image, the same steps as the loop below; describeBatch decodes up to batchSize images together.
+      const runs = new Map<number, CaptionRun>()
+      await captionInBatches(model, jobs.length, { batchSize, signal: controller.signal }, io, {
+        before: async (index, out) => {
+          const job = jobs[index]
+          out.err(`[${index + 1}/${jobs.length}] ${printable(job.images.join(', '))}\n`)
+          if (job.error) throw job.error
+          if (await skipIfDescribed(ctx, job.images, out)) {
+            finished++
+            return null
+          }
+          runs.set(index, new CaptionRun(ctx, job.images, out, args.request.prompt ?? DEFAULT_PROMPT))
+          return { ...args.request, images: job.images }
+        },
+        event: async (index, event) => {
+          const run = runs.get(index)
+          if (!run) return
+          await run.event(event)
+          if (event.type !== 'done') return
+          if (run.completed) finished++
+          runs.delete(index)
+        },
+        failed: (index, error, out) => {
+          failures++
+          finished++
+          reportFailure(ctx, jobs[index].images, error, out)
+        }
+      })
+    }
+    for (const [index, job] of (batched ? [] : jobs).entries()) {
       if (controller.signal.aborted) break
       if (jobs.length > 1) io.err(`[${index + 1}/${jobs.length}] ${printable(job.images.join(', '))}\n`)
       try {
         if (job.error) throw job.error
-        const single = job.images.length === 1 ? job.images[0] : undefined
-        const described =
-          args.skipDescribed && single !== undefined
-            ? await outputs.describedAlready(single, args.xmpNaming)
-            : null
-        if (single !== undefined && described !== null) {
+        if (await skipIfDescribed(ctx, job.images, io)) {
           finished++
-          io.err(`smolvlm: ${printable(single)}: skipped, it already has a description in its metadata\n`)
-          if (args.json)
-            io.out(
-              JSON.stringify({
-                image: single,
-                images: [single],
-                skipped: 'already described',
-                description: described
-              }) + '\n'
-            )
           continue
         }
-        const completed = await runJob(model, args, job.images, io, controller.signal, outputs)
+        const completed = await runJob(ctx, job.images, io, controller.signal)
         if (completed) finished++
       } catch (error) {
         if (controller.signal.aborted) break
         failures++
         finished++
-        reportFailure(args, job.images, error, io)
+        reportFailure(ctx, job.images, error, io)
       }
     }
   } finally {
     process.off('SIGINT', onSignal)
+    results?.close()
     await outputs.close()
     await model.dispose()
   }
@@ -451,29 +537,75 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
   return failures > 0 ? 1 : 0
 }
 
-function reportFailure(args: CaptionArgs, images: readonly string[], error: unknown, io: Output): void {
+/** --shard: the jobs whose image falls in this shard (a path that cannot be used too, so one shard reports it). */
+function shardJobs(jobs: Job[], shard: Shard, io: Output): Job[] {
+  const mine = jobs.filter((job) => inShard(job.images[0], shard))
+  io.err(`smolvlm: shard ${shard.index}/${shard.count}: ${mine.length} of ${jobs.length} images\n`)
+  return mine
+}
+
+function openResults(path: string, io: Output): ResultsFile {
+  const opened = ResultsFile.open(path)
+  if (opened.truncatedBytes > 0)
+    io.err(
+      `smolvlm: ${printable(path)}: removed an unfinished last line (${opened.truncatedBytes} bytes) ` +
+        `left by a run that was stopped\n`
+    )
+  if (opened.unreadable > 0)
+    io.err(`smolvlm: ${printable(path)}: ${opened.unreadable} lines are not results of one image; ignored\n`)
+  return opened.file
+}
+
+/** What a caption run needs besides its images: the same for the one-at-a-time loop and for batches. */
+interface RunContext {
+  readonly model: SmolVLM
+  readonly args: CaptionArgs
+  readonly outputs: CaptionOutputs
+  /** --resume: every result line is appended to it as well. */
+  readonly results: ResultsFile | null
+}
+
+/** A result line: on stdout with --json, and appended to the --resume file (which keeps no cancelled one). */
+function emit(ctx: RunContext, io: Output, record: Record<string, unknown>): void {
+  const line = JSON.stringify(record)
+  if (ctx.args.json) io.out(line + '\n')
+  ctx.results?.append(line)
+}
+
+/** --skip-described: true, with the image reported as skipped, when it already has a description. */
+async function skipIfDescribed(ctx: RunContext, images: readonly string[], io: Output): Promise<boolean> {
+  const { args, outputs } = ctx
+  const single = images.length === 1 ? images[0] : undefined
+  const described =
+    args.skipDescribed && single !== undefined ? await outputs.describedAlready(single, args.xmpNaming) : null
+  if (single === undefined || described === null) return false
+  io.err(`smolvlm: ${printable(single)}: skipped, it already has a description in its metadata\n`)
+  emit(ctx, io, { image: single, images: [single], skipped: 'already described', description: described })
+  return true
+}
+
+function reportFailure(ctx: RunContext, images: readonly string[], error: unknown, io: Output): void {
+  const { args } = ctx
   const message = describeError(error)
   const label = images.length > 0 ? images.join(', ') : (args.inputs ?? '')
   // Messages about a path already start with it.
   io.err(`smolvlm: ${printable(label && !message.startsWith(label) ? `${label}: ${message}` : message)}\n`)
-  if (!args.json) return
+  if (!args.json && !ctx.results) return
   const where = args.inputs
     ? { inputs: args.inputs }
     : images.length === 1
       ? { image: images[0], images }
       : { images }
-  io.out(JSON.stringify({ ...where, error: { code: errorCode(error), message } }) + '\n')
+  emit(ctx, io, { ...where, error: { code: errorCode(error), message } })
 }
 
 async function runJob(
-  model: SmolVLM,
-  args: CaptionArgs,
+  ctx: RunContext,
   images: readonly string[],
   io: Output,
-  signal: AbortSignal,
-  outputs: CaptionOutputs
+  signal: AbortSignal
 ): Promise<boolean> {
-  let completed = false
+  const { model, args } = ctx
   let events: AsyncGenerator<DescribeEvent>
   let prompt = args.request.prompt ?? DEFAULT_PROMPT
   if (args.inputs) {
@@ -489,7 +621,25 @@ async function runJob(
       events = model.describe(request, { signal })
     }
   }
-  for await (const event of events) {
+  const run = new CaptionRun(ctx, images, io, prompt)
+  for await (const event of events) await run.event(event)
+  return run.completed
+}
+
+/** One caption's events to the terminal, the metadata, the library and the results file; alone or in a batch. */
+class CaptionRun {
+  completed = false
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly images: readonly string[],
+    private readonly io: Output,
+    private readonly prompt: string
+  ) {}
+
+  async event(event: DescribeEvent): Promise<void> {
+    const { model, args, outputs } = this.ctx
+    const { images, io, prompt } = this
     // The header waits for `started`, so an image that fails to decode leaves no orphan line on stdout.
     if (event.type === 'started' && !args.json && images.length > 0)
       io.out(`${printable(images.join(', '))}:\n`)
@@ -497,10 +647,10 @@ async function runJob(
       io.err(`smolvlm: ${event.stage} ${event.ms.toFixed(0)} ms\n`)
     else if (event.type === 'token' && !args.json) io.out(event.text)
     else if (event.type === 'done') {
-      completed = !event.cancelled
+      this.completed = !event.cancelled
       // One caption per image: the metadata and the library get it (a --together caption goes to the library only).
       let metadata: ReturnType<typeof metadataJson> | undefined
-      if (completed) {
+      if (this.completed) {
         for (const image of images) {
           const report = await outputs.finished({
             image,
@@ -525,34 +675,31 @@ async function runJob(
             (event.cancelled ? ' (cancelled)' : '') +
             '\n'
         )
-        continue
+        if (!this.ctx.results) return
       }
       const s = event.stats
-      io.out(
-        JSON.stringify({
-          ...(images.length === 1 ? { image: images[0] } : {}),
-          images,
-          prompt,
-          text: event.text,
-          tokenIds: event.tokenIds,
-          inputTokens: s.inputTokens,
-          tiles: s.tiles,
-          device: model.info.provider,
-          variant: variantLabel(model),
-          cancelled: event.cancelled,
-          ...(metadata ? { metadata } : {}),
-          timings: {
-            preprocessMs: s.preprocessMs,
-            visionMs: s.visionMs,
-            prefillMs: s.prefillMs,
-            ttftMs: s.ttftMs,
-            decodeMs: s.decodeMs,
-            tokensPerSecond: s.tokensPerSecond,
-            totalMs: s.totalMs
-          }
-        }) + '\n'
-      )
+      emit(this.ctx, io, {
+        ...(images.length === 1 ? { image: images[0] } : {}),
+        images,
+        prompt,
+        text: event.text,
+        tokenIds: event.tokenIds,
+        inputTokens: s.inputTokens,
+        tiles: s.tiles,
+        device: model.info.provider,
+        variant: variantLabel(model),
+        cancelled: event.cancelled,
+        ...(metadata ? { metadata } : {}),
+        timings: {
+          preprocessMs: s.preprocessMs,
+          visionMs: s.visionMs,
+          prefillMs: s.prefillMs,
+          ttftMs: s.ttftMs,
+          decodeMs: s.decodeMs,
+          tokensPerSecond: s.tokensPerSecond,
+          totalMs: s.totalMs
+        }
+      })
     }
   }
-  return completed
 }
