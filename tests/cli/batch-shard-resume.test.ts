@@ -261,6 +261,22 @@ describe('smolvlm caption --batch-size, --shard, --resume', () => {
     expect(jsonLines(await readFile(results, 'utf8'))).toHaveLength(4)
   }, 60_000)
 
+  it('one at a time (a decoder that cannot batch) and without --json, --resume still keeps the --json lines', async () => {
+    const images = await folder(tmp, 'sequential', 3)
+    const results = join(tmp, 'sequential.jsonl')
+    const tiny = fileURLToPath(new URL('../fixtures/models/tiny-gqa', import.meta.url))
+    const args = ['caption', ...fast(3).slice(2), '--model', tiny, join(tmp, 'sequential')]
+    const plain = await runCli([...args, '--resume', results])
+    expect(plain.code).toBe(0)
+    expect(plain.stdout).toContain(`${images[0]}:\n`)
+    const kept = jsonLines(await readFile(results, 'utf8'))
+    const printed = jsonLines((await runCli([...args, '--json'])).stdout)
+    const same = (lines: Record<string, unknown>[]) =>
+      lines.map((line) => ({ ...line, timings: undefined, metadata: undefined }))
+    expect(same(kept)).toEqual(same(printed))
+    expect(imagesOf(kept)).toEqual(images)
+  }, 60_000)
+
   it('stops a batched run on Ctrl-C with 130, leaving no cancelled line in the results file', async () => {
     const images = await folder(tmp, 'interrupted', 24)
     const results = join(tmp, 'interrupted.jsonl')
