@@ -3,7 +3,7 @@
  * (--write-metadata) and keep it in the caption library (unless --no-history).
  */
 import { resolve } from 'node:path'
-import { defaultStoreRoot } from '../engine/store/layout.ts'
+import { defaultStoreRoot } from '../store/layout.ts'
 import { CaptionLibrary } from '../library/caption-library.ts'
 import type { LibraryWrite } from '../library/caption-library.ts'
 import { libraryFile } from '../library/location.ts'

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { SmolvlmError } from '../engine/errors.ts'
-import { defaultStoreRoot, isCatalogId, isRepoId, ModelStore } from '../engine/store/index.ts'
+import { defaultStoreRoot, isCatalogId, isRepoId, ModelStore } from '../store/index.ts'
 
 /** A catalog id (smolvlm-256m) or a hub repository id (owner/name), optionally @revision. */
 function looksLikeModelId(arg: string): boolean {

@@ -10,8 +10,8 @@ import {
   formatBytes,
   formatDuration,
   ModelStore
-} from '../engine/store/index.ts'
-import type { InstalledModel, PullProgress } from '../engine/store/index.ts'
+} from '../store/index.ts'
+import type { InstalledModel, PullProgress } from '../store/index.ts'
 import type { Output } from './caption.ts'
 import { UsageError } from './usage.ts'
 

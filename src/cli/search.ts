@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { defaultStoreRoot } from '../engine/store/layout.ts'
+import { defaultStoreRoot } from '../store/layout.ts'
 import { csvField } from '../host/export-files.ts'
 import { CaptionLibrary } from '../library/caption-library.ts'
 import type { SearchHit } from '../library/caption-library.ts'

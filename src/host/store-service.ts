@@ -1,12 +1,12 @@
-import type { CatalogEntry } from '../engine/store/catalog.ts'
-import { estimateDownloadBytes } from '../engine/store/catalog.ts'
+import type { CatalogEntry } from '../store/catalog.ts'
+import { estimateDownloadBytes } from '../store/catalog.ts'
 import type {
   DiskUsage,
   InstalledModel,
   PullOptions,
   PullProgress as StorePullProgress,
   VerifyReport
-} from '../engine/store/types.ts'
+} from '../store/types.ts'
 import type {
   CatalogEntryInfo,
   DiskUsageInfo,
@@ -21,7 +21,7 @@ import type {
 import { AppError, toErrorInfo } from '../shared/contract.ts'
 import { Listeners } from './listeners.ts'
 
-/** The part of the engine's ModelStore (src/engine/store) the app uses. */
+/** The part of the ModelStore (src/store) the app uses. */
 export interface ModelStoreLike {
   catalog(): readonly CatalogEntry[] | Promise<readonly CatalogEntry[]>
   installed(): Promise<readonly InstalledModel[]>

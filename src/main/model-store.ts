@@ -1,4 +1,4 @@
-import { ModelStore } from '../engine/store/index.ts'
+import { ModelStore } from '../store/index.ts'
 import type { ModelStoreLike } from '../host/store-service.ts'
 
 /**

@@ -1,5 +1,5 @@
-import { onnxFileName, resolveVariants, SESSION_NAMES, VARIANTS } from '../model-files.ts'
-import type { Variant, VariantChoice } from '../model-files.ts'
+import { onnxFileName, resolveVariants, SESSION_NAMES, VARIANTS } from '../engine/model-files.ts'
+import type { Variant, VariantChoice } from '../engine/model-files.ts'
 
 export type CatalogId = 'smolvlm-256m' | 'smolvlm-500m' | 'smolvlm-2.2b'
 

@@ -1,7 +1,7 @@
 import http from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import https from 'node:https'
-import { SmolvlmError } from '../errors.ts'
+import { SmolvlmError } from '../engine/errors.ts'
 
 /**
  * The hub's HTTP interface as the store uses it: `<hub>/<repo>/resolve/<revision>/<path>`, redirects followed,

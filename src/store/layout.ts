@@ -1,7 +1,7 @@
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { onnxFileName, resolveVariants, SESSION_NAMES } from '../model-files.ts'
-import type { SessionName, Variant, VariantChoice } from '../model-files.ts'
+import { onnxFileName, resolveVariants, SESSION_NAMES } from '../engine/model-files.ts'
+import type { SessionName, Variant, VariantChoice } from '../engine/model-files.ts'
 
 /**
  * The store's root: SMOLVLM_HOME when set, else the platform's per-user data folder + /smolvlm

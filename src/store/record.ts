@@ -1,8 +1,8 @@
 import { hostname } from 'node:os'
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { SmolvlmError } from '../errors.ts'
-import type { VariantChoice } from '../model-files.ts'
+import { SmolvlmError } from '../engine/errors.ts'
+import type { VariantChoice } from '../engine/model-files.ts'
 import { LOCK_FILE, RECORD_FILE } from './layout.ts'
 import type { ModelSource, VerificationBasis } from './types.ts'
 

@@ -1,4 +1,4 @@
-import type { SessionName, Variant, VariantChoice } from '../model-files.ts'
+import type { SessionName, Variant, VariantChoice } from '../engine/model-files.ts'
 import type { CatalogEntry } from './catalog.ts'
 
 export type ModelSource = 'hub' | 'import-copy' | 'import-in-place'

@@ -7,7 +7,7 @@ import {
   defaultStoreRoot,
   estimateDownloadBytes,
   ModelStore
-} from '../../src/engine/store/index.ts'
+} from '../../src/store/index.ts'
 
 describe('catalog', () => {
   it('offers the three SmolVLM Instruct models from their official repositories', () => {

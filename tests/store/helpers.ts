@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { ModelStore } from '../../src/engine/store/index.ts'
-import type { PullProgress, StoreOptions } from '../../src/engine/store/index.ts'
+import { ModelStore } from '../../src/store/index.ts'
+import type { PullProgress, StoreOptions } from '../../src/store/index.ts'
 import { FakeHub, sha256 } from './hub-server.ts'
 import type { FakeHubOptions } from './hub-server.ts'
 

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SmolvlmError } from '../../src/engine/errors.ts'
-import type { CatalogEntry } from '../../src/engine/store/index.ts'
+import type { CatalogEntry } from '../../src/store/index.ts'
 import { Q4_FILES, tinyRepoFiles, writeRepo } from './fake-repo.ts'
 import { harness, REPO, sha256Of } from './helpers.ts'
 import type { Harness } from './helpers.ts'
