@@ -3,6 +3,7 @@
  * words (marked in the results, with thumbnails), a result opens the caption history of its image, Esc brings the
  * cards back, and a later session of the app finds what an earlier one kept. Real host, real worker, real SQLite.
  */
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MetadataWriter } from '../../src/metadata/metadata-writer.ts'
@@ -134,7 +135,15 @@ describe('searching kept captions', () => {
     await hit.click()
     await screenshot(page, 'search-dark')
     await page.getByRole('button', { name: 'Add to the list' }).click()
-    await card(page, 'kite.png').waitFor()
+    await waitForStatus(page, 'kite.png', 'done')
+    await expect(card(page, 'kite.png').getByTestId('caption').textContent()).resolves.toBe(caption)
+    // Re-export: the kept caption saved again, as a caption file beside the image.
+    await page.getByRole('button', { name: 'Save captions…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Save captions' })
+    await dialog.getByRole('button', { name: 'Write 1 caption file' }).click()
+    await dialog.getByTestId('sidecar-report').getByText('1 written').waitFor()
+    await expect(readFile(join(folder, 'kite.txt'), 'utf8')).resolves.toBe(`${caption}\n`)
+    await page.keyboard.press('Escape')
     expect(app.problems).toEqual([])
   })
 })

@@ -11,8 +11,8 @@ import { Thumb } from './Thumb.tsx'
 export interface SearchResultsProps {
   readonly api: SmolvlmApi
   readonly search: SearchState
-  /** Puts a found image on the list of cards (to describe it again, or save its caption). */
-  readonly onAddToList: (image: ImageRef) => void
+  /** Puts a found image on the list of cards with its kept caption (to save it again, or describe it again). */
+  readonly onAddToList: (image: ImageRef, entry: LibraryEntryInfo) => void
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
@@ -89,7 +89,7 @@ function HistoryPane({
 }: {
   api: SmolvlmApi
   hit: SearchHitInfo | null
-  onAddToList: (image: ImageRef) => void
+  onAddToList: (image: ImageRef, entry: LibraryEntryInfo) => void
 }): React.JSX.Element {
   const [history, setHistory] = useState<{ imageId: string; entries: LibraryEntryInfo[] } | null>(null)
   const imageId = hit?.image?.id ?? null
@@ -138,7 +138,11 @@ function HistoryPane({
       </p>
       {hit.image ? (
         <div className="detail__actions">
-          <button type="button" className="button" onClick={() => onAddToList(hit.image!)}>
+          <button
+            type="button"
+            className="button"
+            onClick={() => onAddToList(hit.image!, entries[0] ?? hit.entry)}
+          >
             <Icon name="image" /> Add to the list
           </button>
         </div>

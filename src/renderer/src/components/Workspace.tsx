@@ -291,14 +291,10 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
           <SearchResults
             api={api}
             search={search}
-            onAddToList={(image) => {
-              const added = controller.add([image], null).length
+            onAddToList={(image, entry) => {
+              controller.addKept(image, entry.text, entry.prompt)
               setSearchWords('')
-              controller.select(image.id)
-              notify(
-                'success',
-                added > 0 ? `${image.name} is on the list.` : `${image.name} was already on the list.`
-              )
+              notify('success', `${image.name} is on the list with its kept caption.`)
             }}
           />
         ) : queue.order.length === 0 ? (

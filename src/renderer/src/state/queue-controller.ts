@@ -68,6 +68,11 @@ export class QueueController {
     return fresh
   }
 
+  /** Puts an image on the list with a caption kept in the library, as done (to save it again). */
+  addKept(image: ImageRef, text: string, prompt: string): void {
+    this.dispatch({ type: 'add-kept', image, text, prompt })
+  }
+
   /** Queues images for a (new) caption. One image asked for by itself goes first and runs even while paused. */
   describe(ids: readonly string[], prompt: string, options: { priority?: boolean } = {}): void {
     this.dispatch({

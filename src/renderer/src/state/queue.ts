@@ -78,6 +78,8 @@ export type QueueAction =
   /** New images; with a prompt they are queued at once (the usual drop-and-go), with null they wait. */
   | { type: 'add'; images: readonly ImageRef[]; prompt: string | null; at: number }
   | { type: 'enqueue'; ids: readonly string[]; prompt: string; priority: boolean; at: number }
+  /** An image with a caption kept in the library (a search result): on the list as done, ready to save again. */
+  | { type: 'add-kept'; image: ImageRef; text: string; prompt: string }
   | { type: 'start'; id: string; jobId: string; at: number }
   | { type: 'job-event'; id: string; jobId: string; event: JobEvent; at: number }
   /** Takes queued images off the queue (stop on a queued card, cancel the batch). */
@@ -383,6 +385,27 @@ export function reduceQueue(state: QueueState, action: QueueAction): QueueState 
     }
     case 'enqueue':
       return enqueue(state, action.ids, action.prompt, action.priority, action.at)
+    case 'add-kept': {
+      const id = action.image.id
+      const existing = state.items[id]
+      // A caption being written now wins over a kept one.
+      if (existing && (existing.status === 'queued' || existing.status === 'describing')) return state
+      const item: QueueItem = {
+        ...(existing ?? newItem(action.image)),
+        status: 'done',
+        text: action.text,
+        prompt: action.prompt,
+        error: null,
+        stats: null,
+        stage: null
+      }
+      return {
+        ...state,
+        items: { ...state.items, [id]: item },
+        order: existing ? state.order : [...state.order, id],
+        selectedId: id
+      }
+    }
     case 'unqueue':
       return unqueue(state, action.ids, action.at)
     case 'start':
