@@ -2,7 +2,13 @@ import { createHash, randomBytes } from 'node:crypto'
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { SmolvlmError } from '../engine/errors.ts'
-import { onnxFileName, readModelConfig, resolveVariants, SESSION_NAMES, VARIANTS } from '../engine/model-files.ts'
+import {
+  onnxFileName,
+  readModelConfig,
+  resolveVariants,
+  SESSION_NAMES,
+  VARIANTS
+} from '../engine/model-files.ts'
 import type { SessionName, Variant, VariantChoice } from '../engine/model-files.ts'
 import { CATALOG, catalogEntryForRepo, DEFAULT_VARIANT_CHOICE } from './catalog.ts'
 import type { CatalogEntry } from './catalog.ts'
