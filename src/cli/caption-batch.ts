@@ -72,6 +72,7 @@ export async function captionInBatches(
       )
       for await (const item of batch) {
         const run = window[item.index]
+        if (run.ended) continue
         if ('error' in item) {
           if (!signal.aborted) hooks.failed(run.index, item.error, run.io)
           end(run)

@@ -109,14 +109,21 @@ function nodeInfo(bytes: Uint8Array, field: Field): NodeInfo {
   }
 }
 
-/** Concat's axis attribute (sign-extended from its varint). */
-function concatAxis(bytes: Uint8Array, node: Field): number | undefined {
+/** An int attribute of a node, as the signed int64 its varint holds (negative axes are ten-byte varints). */
+function intAttribute(bytes: Uint8Array, node: Field, attributeName: string): number | undefined {
   for (const attribute of subFields(bytes, node).filter((f) => f.number === NODE_ATTRIBUTE)) {
     const fields = subFields(bytes, attribute)
     const name = fields.find((f) => f.number === ATTRIBUTE_NAME)
     const value = fields.find((f) => f.number === ATTRIBUTE_INT)
-    if (name && fieldString(bytes, name) === 'axis' && value) {
-      return value.value >= 2 ** 63 ? value.value - 2 ** 64 : value.value
+    if (name && fieldString(bytes, name) === attributeName && value) {
+      // Decoded again from its bytes with BigInt: the float sum of a ten-byte varint has lost its low bits.
+      let raw = 0n
+      let shift = 0n
+      for (let i = value.valueStart; i < value.end; i++) {
+        raw |= BigInt(bytes[i] & 0x7f) << shift
+        shift += 7n
+      }
+      return Number(BigInt.asIntN(64, raw))
     }
   }
   return undefined
@@ -147,7 +154,7 @@ function kvReplacements(bytes: Uint8Array, nodes: readonly NodeInfo[], outputNam
       node.inputs[0] !== `past_key_values.${present[1]}.${present[2]}`
     )
       continue
-    const axis = concatAxis(bytes, node.field)
+    const axis = intAttribute(bytes, node.field, 'axis')
     if (axis === 2 || axis === -2) replacement.set(node.outputs[0], node.inputs[1])
   }
   const presents = outputNames.filter((name) => name.startsWith('present.'))
@@ -156,22 +163,26 @@ function kvReplacements(bytes: Uint8Array, nodes: readonly NodeInfo[], outputNam
 
 /**
  * present.* output → the GroupQueryAttention node input it comes from (1 key, 2 value; "" when packed), for every
- * present output that the operator writes from the matching past input (its inputs 3, 4; outputs 1, 2).
+ * present output that the operator writes from the matching past input (its inputs 3, 4; outputs 1, 2); "" too when
+ * the operator rotates the keys itself (do_rotary).
  */
 function attentionCacheInputs(
+  bytes: Uint8Array,
   nodes: readonly NodeInfo[],
   outputNames: readonly string[]
 ): ReadonlyMap<string, string> | undefined {
   const owned = new Map<string, string>()
   for (const node of nodes) {
     if (node.opType !== 'GroupQueryAttention' || node.domain !== 'com.microsoft') continue
+    // With the rotary inside the operator its key input is not rotated yet: no use as the cache's rows.
+    const rotatesInside = (intAttribute(bytes, node.field, 'do_rotary') ?? 0) !== 0
     for (const [slot, kind] of [
       [1, 'key'],
       [2, 'value']
     ] as const) {
       const present = /^present\.(\d+)\.(key|value)$/.exec(node.outputs[slot] ?? '')
       if (present && present[2] === kind && node.inputs[slot + 2] === `past_key_values.${present[1]}.${kind}`)
-        owned.set(node.outputs[slot], node.inputs[slot] ?? '')
+        owned.set(node.outputs[slot], rotatesInside ? '' : (node.inputs[slot] ?? ''))
     }
   }
   const presents = outputNames.filter((name) => name.startsWith('present.'))
@@ -183,7 +194,6 @@ const HEAD_OPS = new Set([
   'MatMul',
   'MatMulNBits',
   'MatMulBnb4',
-  'Gemm',
   'FusedMatMul',
   'MatMulInteger',
   'DynamicQuantizeMatMul'
@@ -271,7 +281,7 @@ export function rewriteDecoder(model: Uint8Array): DecoderRewrite | undefined {
   const outputNames = outputFields.map((f) => stringsOf(model, f, VALUE_INFO_NAME)[0] ?? '')
 
   const traced = kvReplacements(model, nodes, outputNames)
-  const attention = traced ? undefined : attentionCacheInputs(nodes, outputNames)
+  const attention = traced ? undefined : attentionCacheInputs(model, nodes, outputNames)
   const separateKv = attention !== undefined && [...attention.values()].every((input) => input !== '')
   const kv = traced ?? (separateKv ? attention : undefined)
   const sharedBufferKv = attention !== undefined && !separateKv

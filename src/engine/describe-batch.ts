@@ -1,5 +1,6 @@
 import { SmolvlmError } from './errors.ts'
 import type { GenerationResult } from './generate.ts'
+import { validateSampling } from './sampling.ts'
 import { RunClock } from './sessions.ts'
 import { DEFAULT_MAX_NEW_TOKENS } from './smolvlm.ts'
 import type { DescribeEvent, DescribeRequest, PreparedInputs, SmolVLM } from './smolvlm.ts'
@@ -54,8 +55,21 @@ export async function* describeBatch(
     for (let index = first; index < Math.min(first + size, requests.length); index++) {
       const request = requests[index]
       const start = performance.now()
+      if (options.signal?.aborted) {
+        yield { index, event: cancelledBeforeStart() }
+        continue
+      }
       try {
+        // What would fail this request alone fails it before it joins a group (a batch shares its runs).
+        const maxNewTokens = request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS
+        if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
+          throw new SmolvlmError('bad-request', 'max new tokens must be at least 1.')
+        validateSampling({
+          sampling: request.sampling ?? { kind: 'greedy' },
+          repetitionPenalty: request.repetitionPenalty
+        })
         const prepared = await model.prepare(request, { signal: options.signal })
+        model.checkContext(prepared.inputIds, prepared.tiles)
         yield {
           index,
           event: {
@@ -80,7 +94,9 @@ export async function* describeBatch(
         }
         chunk.push({ index, request, prepared, features, visionMs, start })
       } catch (error) {
-        yield { index, error: asError(error) }
+        const cancelled =
+          options.signal?.aborted && error instanceof SmolvlmError && error.code === 'cancelled'
+        yield cancelled ? { index, event: cancelledBeforeStart() } : { index, error: asError(error) }
       }
     }
     const groups = new Map<number, Ready[]>()
@@ -149,6 +165,7 @@ async function* together(
   const clock = new RunClock()
   const streams = group.map(() => model.textStream())
   const batchStart = performance.now()
+  const finished = new Set<number>()
   try {
     const steps = model.decodeBatch(
       group.map((ready) => ({
@@ -179,10 +196,13 @@ async function* together(
         }
         continue
       }
+      finished.add(step.index)
       yield* finish(ready, streams[step.index], step.result, clock, batchStart)
     }
   } catch (error) {
-    for (const ready of group) yield { index: ready.index, error: asError(error) }
+    // Only the requests still running end with the error: each request gets one terminal event.
+    for (const [i, ready] of group.entries())
+      if (!finished.has(i)) yield { index: ready.index, error: asError(error) }
   }
 }
 
@@ -212,7 +232,7 @@ function* finish(
         preprocessMs: ready.prepared.preprocessMs,
         visionMs: ready.visionMs,
         prefillMs: result.prefillMs,
-        ttftMs: batchStart - ready.start + result.ttftMs,
+        ttftMs: result.ttftMs > 0 ? batchStart - ready.start + result.ttftMs : 0,
         decodeMs: result.decodeMs,
         tokensPerSecond:
           generated > 1 && result.decodeMs > 0 ? ((generated - 1) * 1000) / result.decodeMs : 0,

@@ -61,6 +61,24 @@ export async function* generateBatch(
   const ended: boolean[] = sequences.map(() => false)
   const aborted = (i: number) => options.signal?.aborted === true || sequences[i].signal?.aborted === true
 
+  if (sequences.every((_, i) => aborted(i))) {
+    for (let i = 0; i < batch; i++) {
+      yield {
+        type: 'end',
+        index: i,
+        result: {
+          tokenIds: [],
+          stoppedBy: 'cancelled',
+          reusedTokens: 0,
+          prefillMs: 0,
+          ttftMs: 0,
+          decodeMs: 0
+        }
+      }
+    }
+    return
+  }
+
   const ids = BigInt64Array.from(sequences.flatMap((s) => s.inputIds.map((id) => BigInt(id))))
   const embeds = Float32Array.from(await sessions.embedTokens(ids, clock, batch))
   sequences.forEach((s, i) => {

@@ -121,7 +121,12 @@ async function initializer(
   for (let position = start; position < end;) {
     const [number, wireType, value, headerLength] = await reader.header(position)
     const length = fieldLength(wireType, value, headerLength)
-    if (number === TENSOR_EXTERNAL_DATA || number === TENSOR_DATA_LOCATION)
+    if (position + length > end) throw new Error('field runs past its tensor')
+    // Already external: kept as it is (its location is relative to the same folder).
+    if (
+      number === TENSOR_EXTERNAL_DATA ||
+      (number === TENSOR_DATA_LOCATION && value === TENSOR_LOCATION_EXTERNAL)
+    )
       return reader.bytes(start, end - start)
     if (number === TENSOR_RAW_DATA && wireType === WIRE_LENGTH_DELIMITED && value >= EXTERNAL_MIN_BYTES) {
       raw = { offset: position + headerLength, length: value }
@@ -153,6 +158,7 @@ export async function readModelSkeleton(path: string): Promise<ModelSkeleton> {
     for (let position = 0; position < reader.size;) {
       const [number, wireType, value, headerLength] = await reader.header(position)
       const length = fieldLength(wireType, value, headerLength)
+      if (position + length > reader.size) throw new Error('the model file is truncated')
       if (number !== MODEL_GRAPH || wireType !== WIRE_LENGTH_DELIMITED) {
         parts.push((await reader.bytes(position, length)).slice())
         position += length

@@ -231,32 +231,38 @@ export class ModelSessions {
       provider: loaded[name]!.provider,
       fallbacks: loaded[name]!.failedAttempts
     }))
-    const visionInputs = tensorMetadata(vision.session.inputMetadata)
-    const maskType = visionInputs.get('pixel_attention_mask')?.type
-    const decoderInputs = tensorMetadata(decoder.session.inputMetadata)
-    for (const [session, name] of [
-      [vision.session, 'pixel_values'],
-      [embed.session, 'input_ids'],
-      [decoder.session, 'inputs_embeds'],
-      [decoder.session, 'attention_mask']
-    ] as const) {
-      if (!session.inputNames.includes(name)) {
-        throw new SmolvlmError('model-corrupt', `An ONNX graph of ${files.dir} lacks its "${name}" input.`)
+    try {
+      const visionInputs = tensorMetadata(vision.session.inputMetadata)
+      const maskType = visionInputs.get('pixel_attention_mask')?.type
+      const decoderInputs = tensorMetadata(decoder.session.inputMetadata)
+      for (const [session, name] of [
+        [vision.session, 'pixel_values'],
+        [embed.session, 'input_ids'],
+        [decoder.session, 'inputs_embeds'],
+        [decoder.session, 'attention_mask']
+      ] as const) {
+        if (!session.inputNames.includes(name)) {
+          throw new SmolvlmError('model-corrupt', `An ONNX graph of ${files.dir} lacks its "${name}" input.`)
+        }
       }
+      const text = files.config.text
+      return new ModelSessions(
+        vision,
+        embed,
+        decoder,
+        info,
+        cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, edits),
+        {
+          pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
+          pixelMask: maskType === 'int64' ? 'int64' : 'bool',
+          decoderEmbeds: floatType(decoderInputs.get('inputs_embeds'), 'inputs_embeds')
+        }
+      )
+    } catch (error) {
+      // A model refused after its sessions exist must not keep them.
+      await Promise.all([vision, embed, decoder].map((s) => s.session.release()))
+      throw error
     }
-    const text = files.config.text
-    return new ModelSessions(
-      vision,
-      embed,
-      decoder,
-      info,
-      cacheLayout(decoder.session, text.numKeyValueHeads, text.headDim, edits),
-      {
-        pixelValues: floatType(visionInputs.get('pixel_values'), 'pixel_values'),
-        pixelMask: maskType === 'int64' ? 'int64' : 'bool',
-        decoderEmbeds: floatType(decoderInputs.get('inputs_embeds'), 'inputs_embeds')
-      }
-    )
   }
 
   get hasPositionIds(): boolean {
@@ -324,7 +330,8 @@ export class ModelSessions {
   /** Empty whole-generation buffers for `batch` sequences of up to `capacity` positions (see canBatch). */
   createBatchCache(capacity: number, batch: number): DecoderCache {
     const { newKvOutputs, type, numKeyValueHeads, headDim } = this.cache
-    if (!this.canBatch || !newKvOutputs) throw new SmolvlmError('bad-request', 'This decoder cannot decode a batch.')
+    if (!this.canBatch || !newKvOutputs)
+      throw new SmolvlmError('bad-request', 'This decoder cannot decode a batch.')
     return new CapacityCache(newKvOutputs, type, numKeyValueHeads, headDim, capacity, {}, batch)
   }
 

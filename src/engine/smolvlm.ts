@@ -350,7 +350,7 @@ export class SmolVLM {
    * degrades, and the prefill's attention grows with the square of the length (a 1,000-tile prompt on the tiny
    * test model took 24 GB before the system killed it).
    */
-  private checkContext(inputIds: readonly number[], tiles: number): void {
+  checkContext(inputIds: readonly number[], tiles: number): void {
     const max = this.config.text.maxPositions
     if (inputIds.length <= max) return
     const images = tiles > 0 ? ` with its ${tiles.toLocaleString('en-US')} image tiles` : ''

@@ -119,6 +119,25 @@ describe('rewriteDecoder', () => {
     }
   })
 
+  it('keeps the cache as returned where the attention rotates its key input itself (do_rotary 1)', () => {
+    // The official-shape decoder with each node's do_rotary attribute flipped to 1 (same byte length): its key
+    // input is then unrotated, so it cannot be the cache's rows; the buffer is shared instead.
+    const bytes = decoderBytes('', 'tiny-gqa-genai')
+    const name = Buffer.from('do_rotary')
+    let flipped = 0
+    for (let at = Buffer.from(bytes).indexOf(name); at >= 0; at = Buffer.from(bytes).indexOf(name, at + 1)) {
+      const i = bytes.indexOf(0x18, at + name.length) // the attribute's int field (number 3, varint)
+      if (i > 0 && i < at + name.length + 4 && bytes[i + 1] === 0) {
+        bytes[i + 1] = 1
+        flipped++
+      }
+    }
+    expect(flipped).toBe(2)
+    const rewrite = rewriteDecoder(bytes)!
+    expect(rewrite.newKvOutputs).toBeUndefined()
+    expect(rewrite.sharedBufferKv).toBe(true)
+  })
+
   it('does not take a traced graph for a GroupQueryAttention one', () => {
     const traced = rewriteDecoder(decoderBytes())!
     expect(traced.sharedBufferKv).toBe(false)

@@ -77,6 +77,18 @@ for (const modelName of ['tiny-gqa-genai', 'tiny-mha-genai']) {
       expect(done(2).tokenIds).toEqual(cases[1].generated_ids)
     })
 
+    it('fails a request with impossible options on its own, not its group', async () => {
+      const requests = [
+        requestFor(cases[0]),
+        { ...requestFor(cases[0]), maxNewTokens: 0 },
+        requestFor(cases[0])
+      ]
+      const { done, errors } = await collectBatch(describeBatch(model, requests, { batchSize: 3 }))
+      expect(errors.get(1)).toBe('bad-request')
+      expect(done(0).tokenIds).toEqual(cases[0].generated_ids)
+      expect(done(2).tokenIds).toEqual(cases[0].generated_ids)
+    })
+
     it('ends every request as cancelled when the batch is cancelled mid-decode', async () => {
       const controller = new AbortController()
       let tokens = 0
