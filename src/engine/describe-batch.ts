@@ -2,7 +2,7 @@ import { SmolvlmError } from './errors.ts'
 import type { GenerationResult } from './generate.ts'
 import { validateSampling } from './sampling.ts'
 import { RunClock } from './sessions.ts'
-import { DEFAULT_MAX_NEW_TOKENS } from './smolvlm.ts'
+import { cancelledDone, DEFAULT_MAX_NEW_TOKENS, doneEvent } from './smolvlm.ts'
 import type { DescribeEvent, DescribeRequest, PreparedInputs, SmolVLM } from './smolvlm.ts'
 import type { TextStreamDecoder } from './tokenizer.ts'
 
@@ -48,7 +48,7 @@ export async function* describeBatch(
   for (let first = 0; first < requests.length; first += size) {
     if (options.signal?.aborted) {
       // Every request still waiting ends as cancelled, as describe() does when cancelled before it starts.
-      for (let index = first; index < requests.length; index++) yield { index, event: cancelledBeforeStart() }
+      for (let index = first; index < requests.length; index++) yield { index, event: cancelledDone() }
       return
     }
     const chunk: Ready[] = []
@@ -56,7 +56,7 @@ export async function* describeBatch(
       const request = requests[index]
       const start = performance.now()
       if (options.signal?.aborted) {
-        yield { index, event: cancelledBeforeStart() }
+        yield { index, event: cancelledDone() }
         continue
       }
       try {
@@ -96,7 +96,7 @@ export async function* describeBatch(
       } catch (error) {
         const cancelled =
           options.signal?.aborted && error instanceof SmolvlmError && error.code === 'cancelled'
-        yield cancelled ? { index, event: cancelledBeforeStart() } : { index, error: asError(error) }
+        yield cancelled ? { index, event: cancelledDone() } : { index, error: asError(error) }
       }
     }
     const groups = new Map<number, Ready[]>()
@@ -106,34 +106,10 @@ export async function* describeBatch(
     }
     for (const group of groups.values()) {
       if (options.signal?.aborted) {
-        for (const ready of group) yield { index: ready.index, event: cancelledBeforeStart() }
+        for (const ready of group) yield { index: ready.index, event: cancelledDone() }
         continue
       }
       yield* group.length === 1 ? single(model, group[0], options.signal) : together(model, group, options)
-    }
-  }
-}
-
-function cancelledBeforeStart(): DescribeEvent {
-  return {
-    type: 'done',
-    text: '',
-    tokenIds: [],
-    stoppedBy: 'cancelled',
-    cancelled: true,
-    stats: {
-      inputTokens: 0,
-      tiles: 0,
-      generatedTokens: 0,
-      reusedTokens: 0,
-      preprocessMs: 0,
-      visionMs: 0,
-      prefillMs: 0,
-      ttftMs: 0,
-      decodeMs: 0,
-      tokensPerSecond: 0,
-      totalMs: 0,
-      ortMs: 0
     }
   }
 }
@@ -215,31 +191,17 @@ function* finish(
 ): Generator<BatchEvent> {
   const tail = stream.flush()
   if (tail) yield { index: ready.index, event: { type: 'token', id: null, text: tail } }
-  const generated = result.tokenIds.length
   yield {
     index: ready.index,
-    event: {
-      type: 'done',
-      text: stream.text,
-      tokenIds: result.tokenIds,
-      stoppedBy: result.stoppedBy,
-      cancelled: result.stoppedBy === 'cancelled',
-      stats: {
-        inputTokens: ready.prepared.inputIds.length,
-        tiles: ready.prepared.tiles,
-        generatedTokens: generated,
-        reusedTokens: 0,
-        preprocessMs: ready.prepared.preprocessMs,
-        visionMs: ready.visionMs,
-        prefillMs: result.prefillMs,
-        ttftMs: result.ttftMs > 0 ? batchStart - ready.start + result.ttftMs : 0,
-        decodeMs: result.decodeMs,
-        tokensPerSecond:
-          generated > 1 && result.decodeMs > 0 ? ((generated - 1) * 1000) / result.decodeMs : 0,
-        totalMs: performance.now() - ready.start,
-        // Shared by the sequences decoded together.
-        ortMs: clock.ortMs
-      }
-    }
+    event: doneEvent(stream.text, result, {
+      inputTokens: ready.prepared.inputIds.length,
+      tiles: ready.prepared.tiles,
+      preprocessMs: ready.prepared.preprocessMs,
+      visionMs: ready.visionMs,
+      ttftMs: result.ttftMs > 0 ? batchStart - ready.start + result.ttftMs : 0,
+      totalMs: performance.now() - ready.start,
+      // Shared by the sequences decoded together.
+      ortMs: clock.ortMs
+    })
   }
 }

@@ -17,7 +17,7 @@ export interface Field {
   readonly value: number
 }
 
-function readVarint(bytes: Uint8Array, offset: number): [value: number, next: number] {
+export function readVarint(bytes: Uint8Array, offset: number): [value: number, next: number] {
   let value = 0
   let scale = 1
   for (let i = offset; i < bytes.length; i++) {

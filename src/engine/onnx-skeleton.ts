@@ -7,6 +7,7 @@ import {
   encodeStringField,
   encodeVarint,
   encodeVarintField,
+  readVarint,
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT
 } from './onnx-proto.ts'
@@ -65,22 +66,12 @@ class Reader {
   /** A field's key and, for length-delimited fields, its length: [number, wire type, value, header length]. */
   async header(position: number): Promise<[number, number, number, number]> {
     const head = await this.bytes(position, Math.min(20, this.size - position))
-    let offset = 0
-    const varint = () => {
-      let value = 0
-      let scale = 1
-      for (;;) {
-        if (offset >= head.length) throw new Error('truncated varint')
-        const byte = head[offset++]
-        value += (byte & 0x7f) * scale
-        if ((byte & 0x80) === 0) return value
-        scale *= 128
-      }
-    }
-    const key = varint()
+    const [key, afterKey] = readVarint(head, 0)
     const wireType = key & 7
     let value = 0
-    if (wireType === WIRE_VARINT || wireType === WIRE_LENGTH_DELIMITED) value = varint()
+    let offset = afterKey
+    if (wireType === WIRE_VARINT || wireType === WIRE_LENGTH_DELIMITED)
+      [value, offset] = readVarint(head, afterKey)
     return [Math.floor(key / 8), wireType, value, offset]
   }
 }

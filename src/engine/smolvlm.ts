@@ -141,6 +141,42 @@ export interface ModelInfo {
   readonly loadMs: number
 }
 
+/** The done event of a generation, its stats from the result and the caller's timings. */
+export function doneEvent(
+  text: string,
+  result: GenerationResult,
+  times: Pick<
+    DescribeStats,
+    'inputTokens' | 'tiles' | 'preprocessMs' | 'visionMs' | 'ttftMs' | 'totalMs' | 'ortMs'
+  >
+): DescribeEvent {
+  const generated = result.tokenIds.length
+  return {
+    type: 'done',
+    text,
+    tokenIds: result.tokenIds,
+    stoppedBy: result.stoppedBy,
+    cancelled: result.stoppedBy === 'cancelled',
+    stats: {
+      ...times,
+      generatedTokens: generated,
+      reusedTokens: result.reusedTokens,
+      prefillMs: result.prefillMs,
+      decodeMs: result.decodeMs,
+      tokensPerSecond: generated > 1 && result.decodeMs > 0 ? ((generated - 1) * 1000) / result.decodeMs : 0
+    }
+  }
+}
+
+/** The done event of a request cancelled before it produced anything (`ms` spent reading it). */
+export function cancelledDone(ms = 0): DescribeEvent {
+  return doneEvent(
+    '',
+    { tokenIds: [], stoppedBy: 'cancelled', reusedTokens: 0, prefillMs: 0, ttftMs: 0, decodeMs: 0 },
+    { inputTokens: 0, tiles: 0, preprocessMs: ms, visionMs: 0, ttftMs: 0, totalMs: ms, ortMs: 0 }
+  )
+}
+
 function imageLabel(input: ImageInput, index: number): string {
   if (typeof input === 'string') return basename(input)
   if ('name' in input && typeof input.name === 'string') return input.name
@@ -378,28 +414,7 @@ export class SmolVLM {
       // Cancelled while an image was being read: the same ending as a cancel before the first token.
       const readCancelled = error instanceof SmolvlmError && error.code === 'cancelled'
       if (!(options.signal?.aborted && readCancelled)) throw error
-      const ms = performance.now() - start
-      yield {
-        type: 'done',
-        text: '',
-        tokenIds: [],
-        stoppedBy: 'cancelled',
-        cancelled: true,
-        stats: {
-          inputTokens: 0,
-          tiles: 0,
-          generatedTokens: 0,
-          reusedTokens: 0,
-          preprocessMs: ms,
-          visionMs: 0,
-          prefillMs: 0,
-          ttftMs: 0,
-          decodeMs: 0,
-          tokensPerSecond: 0,
-          totalMs: ms,
-          ortMs: 0
-        }
-      }
+      yield cancelledDone(performance.now() - start)
       return
     }
     yield* this.generate(prepared, request, { signal: options.signal, start })
@@ -467,29 +482,15 @@ export class SmolVLM {
     if (request.reusePrefix) this.snapshot = result.snapshot
     const tail = stream.flush()
     if (tail) yield { type: 'token', id: null, text: tail }
-    const generated = result.tokenIds.length
-    yield {
-      type: 'done',
-      text: stream.text,
-      tokenIds: result.tokenIds,
-      stoppedBy: result.stoppedBy,
-      cancelled: result.stoppedBy === 'cancelled',
-      stats: {
-        inputTokens: inputs.inputIds.length,
-        tiles,
-        generatedTokens: generated,
-        reusedTokens: result.reusedTokens,
-        preprocessMs: inputs.preprocessMs ?? 0,
-        visionMs,
-        prefillMs: result.prefillMs,
-        ttftMs,
-        decodeMs: result.decodeMs,
-        tokensPerSecond:
-          generated > 1 && result.decodeMs > 0 ? ((generated - 1) * 1000) / result.decodeMs : 0,
-        totalMs: performance.now() - start,
-        ortMs: clock.ortMs
-      }
-    }
+    yield doneEvent(stream.text, result, {
+      inputTokens: inputs.inputIds.length,
+      tiles,
+      preprocessMs: inputs.preprocessMs ?? 0,
+      visionMs,
+      ttftMs,
+      totalMs: performance.now() - start,
+      ortMs: clock.ortMs
+    })
   }
 
   /**
