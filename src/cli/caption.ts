@@ -25,7 +25,7 @@ import { resolveModelDir } from './model-arg.ts'
 import { ResultsFile } from './results-file.ts'
 import { inShard, parseShard } from './shard.ts'
 import type { Shard } from './shard.ts'
-import { UsageError } from './usage.ts'
+import { choice, UsageError } from './usage.ts'
 
 export const CAPTION_USAGE = `Usage: smolvlm caption [options] <image or folder...>
 
@@ -93,18 +93,6 @@ interface CaptionArgs {
   readonly history: boolean
   readonly skipDescribed: boolean
   readonly xmpNaming: XmpNaming
-}
-
-function choice<T extends string>(
-  value: string | undefined,
-  name: string,
-  allowed: readonly T[],
-  fallback: T
-): T {
-  if (value === undefined) return fallback
-  if (!(allowed as readonly string[]).includes(value))
-    throw new UsageError(`--${name} ${value} is not valid: give ${allowed.join(', ')}.`)
-  return value as T
 }
 
 function skipDescribed(skip: boolean, together: boolean): boolean {

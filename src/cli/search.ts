@@ -16,7 +16,7 @@ import { MetadataWriter } from '../metadata/metadata-writer.ts'
 import type { Output } from './caption.ts'
 import { printable } from './caption.ts'
 import { metadataJson, metadataLine } from './caption-outputs.ts'
-import { UsageError } from './usage.ts'
+import { choice, UsageError } from './usage.ts'
 
 export const SEARCH_USAGE = `Usage: smolvlm search [options] <words...>
 
@@ -70,18 +70,6 @@ function hitCsv(hit: SearchHit): string {
   return `${[hit.name, hit.path, hit.text, hit.prompt, hit.model ?? undefined, hit.variant ?? undefined, hit.device ?? undefined, new Date(hit.createdAt).toISOString()].map(csvField).join(',')}\r\n`
 }
 
-function pick<T extends string>(
-  value: string | undefined,
-  name: string,
-  allowed: readonly T[],
-  fallback: T
-): T {
-  if (value === undefined) return fallback
-  if (!(allowed as readonly string[]).includes(value))
-    throw new UsageError(`--${name} ${value} is not valid: give ${allowed.join(', ')}.`)
-  return value as T
-}
-
 export async function runSearch(argv: readonly string[], io: Output = stdio): Promise<number> {
   let parsed
   try {
@@ -111,9 +99,14 @@ export async function runSearch(argv: readonly string[], io: Output = stdio): Pr
   const mode: MetadataMode | null =
     values['write-metadata'] === undefined
       ? null
-      : pick(values['write-metadata'], 'write-metadata', METADATA_MODES, 'embedded')
-  const policy: MetadataPolicy = pick(values['metadata-policy'], 'metadata-policy', METADATA_POLICIES, 'skip')
-  const naming: XmpNaming = pick(values['xmp-naming'], 'xmp-naming', XMP_NAMINGS, 'darktable')
+      : choice(values['write-metadata'], 'write-metadata', METADATA_MODES, 'embedded')
+  const policy: MetadataPolicy = choice(
+    values['metadata-policy'],
+    'metadata-policy',
+    METADATA_POLICIES,
+    'skip'
+  )
+  const naming: XmpNaming = choice(values['xmp-naming'], 'xmp-naming', XMP_NAMINGS, 'darktable')
 
   const file = libraryFile(defaultStoreRoot())
   if (!existsSync(file)) {

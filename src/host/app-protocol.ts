@@ -48,6 +48,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.woff2': 'font/woff2',
   '.woff': 'font/woff',
   '.wasm': 'application/wasm',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
   '.txt': 'text/plain; charset=utf-8'
 }
 
@@ -58,6 +60,7 @@ export const APP_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-cache'
 }
 
+/** The Content-Type of a file of the built renderer (also what the browser test bridge serves). */
 export function contentTypeOf(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream'
 }

@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
 import { build } from 'esbuild'
 import { AppHost, resolveFromStore } from '../../src/host/app-host.ts'
+import { contentTypeOf } from '../../src/host/app-protocol.ts'
 import type { HostDialogs } from '../../src/host/app-host.ts'
 import { nodeWorkerLauncher, sourceWorkerEntry } from '../../src/host/node-launcher.ts'
 import type { NodeLauncherOptions } from '../../src/host/node-launcher.ts'
@@ -76,23 +77,6 @@ export interface Bridge {
   setOpenPaths(paths: readonly string[]): void
   setImportFolder(dir: string | null): void
   close(): Promise<void>
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.map': 'application/json'
 }
 
 let clientCache: string | undefined
@@ -268,7 +252,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return
     }
     if (url.pathname === `${PREFIX}/client.js`) {
-      response.writeHead(200, { 'content-type': CONTENT_TYPES['.js'], 'cache-control': 'no-store' })
+      response.writeHead(200, { 'content-type': contentTypeOf('client.js'), 'cache-control': 'no-store' })
       response.end(clientScript)
       return
     }
@@ -288,7 +272,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       response.writeHead(relative === '/favicon.ico' ? 204 : 404).end()
       return
     }
-    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
+    const type = contentTypeOf(file)
     if (file.endsWith('index.html') && options.injectClient !== false) {
       // A classic script in <head> runs before the page's module scripts (which are deferred).
       body = Buffer.from(
