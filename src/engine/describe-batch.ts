@@ -16,6 +16,8 @@ export interface BatchDescribeOptions {
   readonly batchSize?: number
   /** Ends the whole batch. */
   readonly signal?: AbortSignal
+  /** One per request (by index): ends that request alone, the others go on (the app's stop on one card). */
+  readonly signals?: readonly (AbortSignal | undefined)[]
 }
 
 interface Ready {
@@ -45,6 +47,7 @@ export async function* describeBatch(
   options: BatchDescribeOptions = {}
 ): AsyncGenerator<BatchEvent> {
   const size = Math.max(1, Math.floor(options.batchSize ?? 4))
+  const own = requests.map((_, index) => requestSignal(options, index))
   for (let first = 0; first < requests.length; first += size) {
     if (options.signal?.aborted) {
       // Every request still waiting ends as cancelled, as describe() does when cancelled before it starts.
@@ -54,8 +57,9 @@ export async function* describeBatch(
     const chunk: Ready[] = []
     for (let index = first; index < Math.min(first + size, requests.length); index++) {
       const request = requests[index]
+      const signal = own[index]
       const start = performance.now()
-      if (options.signal?.aborted) {
+      if (signal?.aborted) {
         yield { index, event: cancelledDone() }
         continue
       }
@@ -68,7 +72,7 @@ export async function* describeBatch(
           sampling: request.sampling ?? { kind: 'greedy' },
           repetitionPenalty: request.repetitionPenalty
         })
-        const prepared = await model.prepare(request, { signal: options.signal })
+        const prepared = await model.prepare(request, { signal })
         model.checkContext(prepared.inputIds, prepared.tiles)
         yield {
           index,
@@ -83,7 +87,7 @@ export async function* describeBatch(
         let features = prepared.imageFeatures
         let visionMs = 0
         if (!features) {
-          const vision = model.imageFeatures(prepared, new RunClock(), options.signal)
+          const vision = model.imageFeatures(prepared, new RunClock(), signal)
           let step = await vision.next()
           while (!step.done) {
             if (step.value.type === 'progress') visionMs = step.value.ms
@@ -92,10 +96,14 @@ export async function* describeBatch(
           }
           features = step.value
         }
+        if (signal?.aborted) {
+          // Stopped while its image was encoded: it ends now, before it joins a group.
+          yield { index, event: cancelledDone(performance.now() - start) }
+          continue
+        }
         chunk.push({ index, request, prepared, features, visionMs, start })
       } catch (error) {
-        const cancelled =
-          options.signal?.aborted && error instanceof SmolvlmError && error.code === 'cancelled'
+        const cancelled = signal?.aborted && error instanceof SmolvlmError && error.code === 'cancelled'
         yield cancelled ? { index, event: cancelledDone() } : { index, error: asError(error) }
       }
     }
@@ -104,12 +112,17 @@ export async function* describeBatch(
       const key = model.canBatch ? ready.prepared.inputIds.length : -1 - ready.index
       groups.set(key, [...(groups.get(key) ?? []), ready])
     }
-    for (const group of groups.values()) {
-      if (options.signal?.aborted) {
-        for (const ready of group) yield { index: ready.index, event: cancelledDone() }
-        continue
+    for (const whole of groups.values()) {
+      // Requests stopped while the ones before them were encoded or decoded end here, without a decoder run.
+      const group: Ready[] = []
+      for (const ready of whole) {
+        if (own[ready.index]?.aborted) yield { index: ready.index, event: cancelledDone() }
+        else group.push(ready)
       }
-      yield* group.length === 1 ? single(model, group[0], options.signal) : together(model, group, options)
+      if (group.length === 0) continue
+      yield* group.length === 1
+        ? single(model, group[0], own[group[0].index])
+        : together(model, group, options, own)
     }
   }
 }
@@ -133,10 +146,18 @@ function withVision(event: DescribeEvent, visionMs: number): DescribeEvent {
   return event.type === 'done' ? { ...event, stats: { ...event.stats, visionMs } } : event
 }
 
+/** The signal that ends request `index`: the batch's, its own, or either. */
+function requestSignal(options: BatchDescribeOptions, index: number): AbortSignal | undefined {
+  const own = options.signals?.[index]
+  if (!own) return options.signal
+  return options.signal ? AbortSignal.any([options.signal, own]) : own
+}
+
 async function* together(
   model: SmolVLM,
   group: readonly Ready[],
-  options: BatchDescribeOptions
+  options: BatchDescribeOptions,
+  own: readonly (AbortSignal | undefined)[]
 ): AsyncGenerator<BatchEvent> {
   const clock = new RunClock()
   const streams = group.map(() => model.textStream())
@@ -150,7 +171,8 @@ async function* together(
         maxNewTokens: ready.request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
         sampling: ready.request.sampling ?? { kind: 'greedy' },
         repetitionPenalty: ready.request.repetitionPenalty,
-        ignoreEos: ready.request.ignoreEos
+        ignoreEos: ready.request.ignoreEos,
+        signal: own[ready.index]
       })),
       clock,
       options.signal

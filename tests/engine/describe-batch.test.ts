@@ -109,6 +109,36 @@ for (const modelName of ['tiny-gqa-genai', 'tiny-mha-genai']) {
       const again = await collectBatch(describeBatch(model, [requestFor(cases[0])]))
       expect(again.done(0).tokenIds).toEqual(cases[0].generated_ids)
     })
+
+    it('ends only the request whose own signal is aborted; the others keep their reference ids', async () => {
+      const stop = new AbortController()
+      const requests = cases.slice(0, 3).map(requestFor)
+      const results = new Map<number, DescribeEvent>()
+      for await (const item of describeBatch(model, requests, {
+        batchSize: 3,
+        signals: [undefined, stop.signal, undefined]
+      })) {
+        if ('error' in item) throw item.error
+        if (item.index === 1 && item.event.type === 'token') stop.abort()
+        if (item.event.type === 'done') results.set(item.index, item.event)
+      }
+      const done = (i: number) => results.get(i) as Extract<DescribeEvent, { type: 'done' }>
+      expect(done(1)).toMatchObject({ stoppedBy: 'cancelled', cancelled: true })
+      expect(done(1).tokenIds.length).toBeLessThan(cases[1].generated_ids.length)
+      expect(done(0).tokenIds).toEqual(cases[0].generated_ids)
+      expect(done(2).tokenIds).toEqual(cases[2].generated_ids)
+    })
+
+    it('ends a request stopped before its turn as cancelled without running it', async () => {
+      const stop = new AbortController()
+      stop.abort()
+      const { done, errors } = await collectBatch(
+        describeBatch(model, cases.slice(0, 2).map(requestFor), { batchSize: 2, signals: [stop.signal] })
+      )
+      expect(errors.size).toBe(0)
+      expect(done(0)).toMatchObject({ stoppedBy: 'cancelled', tokenIds: [] })
+      expect(done(1).tokenIds).toEqual(cases[1].generated_ids)
+    })
   })
 }
 
