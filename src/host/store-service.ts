@@ -44,6 +44,7 @@ export function catalogInfo(entry: CatalogEntry): CatalogEntryInfo {
     summary: entry.summary,
     variants: [...entry.variants],
     recommended: { cpu: entry.recommended.cpu, gpu: entry.recommended.gpu },
+    recommendedWhy: entry.recommendedWhy,
     downloadBytes: estimateDownloadBytes(entry, entry.recommended.cpu) ?? null
   }
 }

@@ -33,6 +33,7 @@ export const CatalogEntryInfoSchema = z.strictObject({
   summary: text(),
   variants: z.array(VariantSchema).max(16),
   recommended: z.strictObject({ cpu: VariantChoiceSchema, gpu: VariantChoiceSchema }),
+  recommendedWhy: text(),
   /** Download size of the CPU recommendation, when every file's size is known in advance. */
   downloadBytes: bytes.nullable()
 })

@@ -7,6 +7,7 @@ import {
   readModelConfig,
   resolveVariants,
   SESSION_NAMES,
+  sessionVariantsFor,
   VARIANTS
 } from '../engine/model-files.ts'
 import type { SessionName, Variant, VariantChoice } from '../engine/model-files.ts'
@@ -915,7 +916,7 @@ export class ModelStore {
       repo: record.repo,
       revision: record.revision,
       dir,
-      variants: VARIANTS.filter((v) => SESSION_NAMES.every((s) => sessionVariants[s].includes(v))),
+      variants: VARIANTS.filter((v) => sessionVariantsFor(v, sessionVariants) !== undefined),
       sessionVariants,
       sizeBytes: record.files.reduce((sum, f) => sum + f.size, 0),
       source: record.source,

@@ -25,7 +25,10 @@ export interface InstalledModel {
   readonly revision: string
   /** The folder to load (laid out like the hub repository). */
   readonly dir: string
-  /** Precisions with all three ONNX files present and undamaged. Empty: the model cannot be used. */
+  /**
+   * Precisions the folder can load, undamaged: all three ONNX files of it, or its decoder and embeddings with
+   * another vision encoder in its place (engine/model-files.ts sessionVariantsFor). Empty: the model cannot be used.
+   */
   readonly variants: Variant[]
   /** Per session, the precisions present and undamaged (for a mixed choice such as q4 decoder + fp32 vision). */
   readonly sessionVariants: Record<SessionName, Variant[]>

@@ -202,6 +202,27 @@ describe('loading', () => {
     )
   })
 
+  it('loads a precision word with the vision encoder it lacks replaced by the uint8 one, and says so', async () => {
+    const dir = await copyModel('cpu-download')
+    // The CPU download: q4 decoder and embeddings, uint8 vision encoder (store/catalog.ts CPU_CHOICE).
+    await rm(join(dir, 'onnx/vision_encoder_q4.onnx'))
+    const model = await SmolVLM.load(dir, { variant: 'q4', device: 'cpu' })
+    try {
+      expect(Object.fromEntries(model.info.sessions.map((s) => [s.session, s.variant]))).toEqual({
+        vision_encoder: 'uint8',
+        embed_tokens: 'q4',
+        decoder_model_merged: 'q4'
+      })
+      const { done } = await collect(model.describe({ ...requestFor(square), maxNewTokens: 3 }))
+      expect(done.tokenIds).toHaveLength(3)
+    } finally {
+      model.dispose()
+    }
+    // The decoder and the embeddings decide the tokens: they are never replaced.
+    await rm(join(dir, 'onnx/embed_tokens_q4.onnx'))
+    await expectError(SmolVLM.load(dir, { variant: 'q4' }), 'model-missing', /onnx\/embed_tokens_q4\.onnx/)
+  })
+
   it('names a config file that is not JSON', async () => {
     const dir = await copyModel('bad-config')
     await writeFile(join(dir, 'config.json'), '{ not json')

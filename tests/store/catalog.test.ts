@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { resolveVariants, VARIANTS } from '../../src/engine/model-files.ts'
+import { resolveVariants, sessionVariantsFor, VARIANTS } from '../../src/engine/model-files.ts'
+import type { Variant } from '../../src/engine/model-files.ts'
 import {
   CATALOG,
   choiceWarnings,
@@ -19,8 +20,13 @@ describe('catalog', () => {
     expect(DEFAULT_CATALOG_ID).toBe('smolvlm-256m')
   })
 
-  it('recommends q4 on CPU and never an int8 vision encoder', () => {
-    expect(CATALOG.map((e) => e.recommended.cpu)).toEqual(['q4', 'q4', 'q4'])
+  it('recommends a q4 decoder with the uint8 vision encoder on CPU and never an int8 vision encoder', () => {
+    for (const entry of CATALOG)
+      expect(resolveVariants(entry.recommended.cpu)).toEqual({
+        vision_encoder: 'uint8',
+        embed_tokens: 'q4',
+        decoder_model_merged: 'q4'
+      })
     for (const entry of CATALOG) {
       for (const choice of [entry.recommended.cpu, entry.recommended.gpu]) {
         expect(resolveVariants(choice).vision_encoder).not.toBe('int8')
@@ -46,6 +52,9 @@ describe('catalog', () => {
   it('estimates the 256M download for a precision, and leaves the others to the hub', () => {
     expect(estimateDownloadBytes(CATALOG[0]!, 'q4')).toBe(63784987 + 113541438 + 86562901 + 3590785)
     expect(estimateDownloadBytes(CATALOG[0]!, 'fp32')).toBe(374316497 + 113541419 + 540640302 + 3590785)
+    expect(estimateDownloadBytes(CATALOG[0]!, CATALOG[0]!.recommended.cpu)).toBe(
+      94247969 + 113541438 + 86562901 + 3590785
+    )
     expect(estimateDownloadBytes(CATALOG[1]!, 'q4')).toBeUndefined()
   })
 
@@ -84,5 +93,38 @@ describe('defaultStoreRoot', () => {
         'win32'
       )
     ).toBe('C:\\Users\\u\\AppData\\Local\\smolvlm')
+  })
+})
+
+describe('sessionVariantsFor', () => {
+  const present = (vision: Variant[], rest: Variant[] = ['q4']) => ({
+    vision_encoder: vision,
+    embed_tokens: rest,
+    decoder_model_merged: rest
+  })
+
+  it('uses the word everywhere when every session has it', () => {
+    expect(sessionVariantsFor('q4', present(['q4', 'uint8']))).toEqual({
+      vision_encoder: 'q4',
+      embed_tokens: 'q4',
+      decoder_model_merged: 'q4'
+    })
+  })
+
+  it('takes uint8, then full precision, for a missing vision encoder, never int8', () => {
+    expect(sessionVariantsFor('q4', present(['fp32', 'uint8']))?.vision_encoder).toBe('uint8')
+    expect(sessionVariantsFor('q4', present(['fp16', 'fp32']))?.vision_encoder).toBe('fp32')
+    expect(sessionVariantsFor('q4', present(['int8']))).toBeUndefined()
+  })
+
+  it('never replaces the decoder or the embeddings', () => {
+    expect(sessionVariantsFor('fp32', present(['fp32']))).toBeUndefined()
+    expect(
+      sessionVariantsFor('q4', {
+        vision_encoder: ['q4'],
+        embed_tokens: ['fp32'],
+        decoder_model_merged: ['q4']
+      })
+    ).toBeUndefined()
   })
 })

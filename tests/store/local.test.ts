@@ -112,6 +112,7 @@ describe('importFolder', () => {
       summary: 'test',
       variants: ['q4'],
       recommended: { cpu: 'q4', gpu: 'q4' },
+      recommendedWhy: 'test',
       knownFiles: [{ path: DECODER, size: files[DECODER]!.length, sha256: sha256(files[DECODER]!) }]
     }
     const dir = await userFolder()
@@ -135,6 +136,7 @@ describe('importFolder', () => {
       summary: 'test',
       variants: ['q4'],
       recommended: { cpu: 'q4', gpu: 'q4' },
+      recommendedWhy: 'test',
       knownFiles: [{ path: DECODER, size: files[DECODER]!.length, sha256: sha256(files[DECODER]!) }]
     }
     const model = await h.store({ catalog: [entry] }).importFolder(await userFolder(), { mode: 'in-place' })

@@ -402,6 +402,7 @@ describe('manifest verification', () => {
     summary: 'test',
     variants: ['q4'],
     recommended: { cpu: 'q4', gpu: 'q4' },
+    recommendedWhy: 'test',
     knownFiles: Q4_FILES.filter((p) => p.startsWith('onnx/')).map((p) => ({
       path: p,
       size: files[p]!.length,

@@ -62,16 +62,22 @@ describe('first run and the model manager', () => {
     await page.getByTestId('first-run').waitFor()
     const model = page.getByRole('article', { name: 'SmolVLM 256M' })
     await model.getByText('Recommended to start').waitFor()
-    await expect(model.getByLabel('Precision').inputValue()).resolves.toBe('q4')
-    await model.getByText(/4-bit weights for the matrix multiplies/).waitFor()
-    await model.getByText('Recommended: q4 on a CPU, fp32 with a GPU.', { exact: false }).waitFor()
+    // The CPU pick is per session: the 4-bit decoder with the 8-bit vision encoder, and the picker says why.
+    await expect(model.getByLabel('Precision').inputValue()).resolves.toBe('')
+    await model
+      .getByRole('option', { name: 'q4, vision encoder uint8 — recommended' })
+      .waitFor({ state: 'attached' })
+    await model
+      .getByText('Recommended: q4, vision encoder uint8 on a CPU, fp32 with a GPU.', { exact: false })
+      .waitFor()
+    await model.getByText(/8-bit vision encoder reads an image about 1\.4× faster/).waitFor()
     await screenshot(page, 'first-run')
   })
 
   it('downloads with per-file progress, pauses, resumes and then opens the workspace', async () => {
     const { page, bridge } = app
     const model = page.getByRole('article', { name: 'SmolVLM 256M' })
-    await model.getByRole('button', { name: 'Download q4' }).click()
+    await model.getByRole('button', { name: 'Download q4, vision encoder uint8' }).click()
     const progress = model.getByTestId('download-progress')
     await progress
       .getByRole('list', { name: 'Files' })
@@ -89,6 +95,17 @@ describe('first run and the model manager', () => {
     await model.getByRole('button', { name: 'Resume download' }).click()
     await page.getByTestId('empty-state').waitFor()
     expect(bridge.host.settings.get()).toMatchObject({ modelId: 'smolvlm-256m', variant: 'q4' })
+    // Only the chosen files came: no q4 vision encoder, no fp32 files.
+    const onnx = hub.requests.flatMap((r) =>
+      r.method === 'GET' && r.path?.startsWith('onnx/') ? [r.path] : []
+    )
+    expect(new Set(onnx)).toEqual(
+      new Set([
+        'onnx/vision_encoder_uint8.onnx',
+        'onnx/embed_tokens_q4.onnx',
+        'onnx/decoder_model_merged_q4.onnx'
+      ])
+    )
     // Resuming continued the paused files (Range requests) rather than starting again.
     expect(hub.requests.some((r) => r.range !== undefined)).toBe(true)
   })

@@ -69,7 +69,12 @@ export function CatalogEntryCard(props: CatalogEntryCardProps): React.JSX.Elemen
             disabled={running}
             onChange={(event) => setChoice(event.target.value as Variant)}
           >
-            {typeof choice !== 'string' ? <option value="">{choiceLabel(choice)}</option> : null}
+            {typeof choice !== 'string' ? (
+              <option value="">
+                {choiceLabel(choice)}
+                {choice === recommended ? ' — recommended' : ''}
+              </option>
+            ) : null}
             {entry.variants.map((v) => (
               <option key={v} value={v}>
                 {v}
@@ -83,6 +88,7 @@ export function CatalogEntryCard(props: CatalogEntryCardProps): React.JSX.Elemen
           {choiceLabel(recommended) !== choiceLabel(other)
             ? `Recommended: ${choiceLabel(entry.recommended.cpu)} on a CPU, ${choiceLabel(entry.recommended.gpu)} with a GPU.`
             : null}
+          {choice === entry.recommended.cpu ? ` ${entry.recommendedWhy}` : null}
           {size ? ` Download: about ${size}.` : ''}
         </p>
       </div>

@@ -34,11 +34,14 @@ export function choiceVariant(choice: VariantChoice): Variant | null {
   return choice.decoder_model_merged ?? null
 }
 
+/** A choice in a few words: its decoder's precision, then the sessions that differ ("q4, vision encoder uint8"). */
 export function choiceLabel(choice: VariantChoice): string {
   if (typeof choice === 'string') return choice
-  return Object.entries(choice)
-    .map(([session, variant]) => `${session.replace(/_/g, ' ')}: ${variant}`)
-    .join(', ')
+  const main = choice.decoder_model_merged
+  const others = Object.entries(choice)
+    .filter(([session, variant]) => session !== 'decoder_model_merged' && variant !== main)
+    .map(([session, variant]) => `${session.replace(/_/g, ' ')} ${variant}`)
+  return [main ?? 'fp32', ...others].join(', ')
 }
 
 /** The precision to use from an installed model: the wanted one if present, else the first it has. */
