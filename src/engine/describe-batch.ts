@@ -48,7 +48,9 @@ export async function* describeBatch(
 ): AsyncGenerator<BatchEvent> {
   const size = Math.max(1, Math.floor(options.batchSize ?? 4))
   const own = requests.map((_, index) => requestSignal(options, index))
+  let preparing = prepareAhead(model, requests, own, 0, size)
   for (let first = 0; first < requests.length; first += size) {
+    const current = preparing
     if (options.signal?.aborted) {
       // Every request still waiting ends as cancelled, as describe() does when cancelled before it starts.
       for (let index = first; index < requests.length; index++) yield { index, event: cancelledDone() }
@@ -72,7 +74,9 @@ export async function* describeBatch(
           sampling: request.sampling ?? { kind: 'greedy' },
           repetitionPenalty: request.repetitionPenalty
         })
-        const prepared = await model.prepare(request, { signal })
+        const settled = await (current[index - first] ?? prepareOne(model, request, signal))
+        if ('error' in settled) throw settled.error
+        const { prepared } = settled
         model.checkContext(prepared.inputIds, prepared.tiles)
         yield {
           index,
@@ -107,6 +111,9 @@ export async function* describeBatch(
         yield cancelled ? { index, event: cancelledDone() } : { index, error: asError(error) }
       }
     }
+    // The next images are read, decoded and resized while these are decoded (onnxruntime's runs leave the event
+    // loop, and sharp's and the resize pool's threads, free).
+    preparing = prepareAhead(model, requests, own, first + size, size)
     const groups = new Map<number, Ready[]>()
     for (const ready of chunk) {
       const key = model.canBatch ? ready.prepared.inputIds.length : -1 - ready.index
@@ -125,6 +132,29 @@ export async function* describeBatch(
         : together(model, group, options, own)
     }
   }
+}
+
+type Preparing = Promise<{ readonly prepared: PreparedInputs } | { readonly error: unknown }>
+
+/** Preparing one request, its failure kept as a value until its turn (so it is never an unhandled rejection). */
+function prepareOne(model: SmolVLM, request: DescribeRequest, signal?: AbortSignal): Preparing {
+  return model.prepare(request, { signal }).then(
+    (prepared) => ({ prepared }),
+    (error: unknown) => ({ error })
+  )
+}
+
+/** Starts preparing requests first … first + size − 1 (none for a request already stopped). */
+function prepareAhead(
+  model: SmolVLM,
+  requests: readonly DescribeRequest[],
+  own: readonly (AbortSignal | undefined)[],
+  first: number,
+  size: number
+): (Preparing | undefined)[] {
+  return requests
+    .slice(first, first + size)
+    .map((request, k) => (own[first + k]?.aborted ? undefined : prepareOne(model, request, own[first + k])))
 }
 
 /** One request on its own: the usual generation from its prepared inputs and features. */

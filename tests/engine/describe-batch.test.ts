@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { describeBatch } from '../../src/engine/describe-batch.ts'
 import type { BatchEvent } from '../../src/engine/describe-batch.ts'
 import type { DescribeEvent } from '../../src/engine/smolvlm.ts'
@@ -75,6 +75,41 @@ for (const modelName of ['tiny-gqa-genai', 'tiny-mha-genai']) {
       expect(errors.get(1)).toBe('bad-image')
       expect(done(0).tokenIds).toEqual(cases[0].generated_ids)
       expect(done(2).tokenIds).toEqual(cases[1].generated_ids)
+    })
+
+    it('reads and decodes the next chunk while this one is decoded, and a broken one there still fails alone', async () => {
+      model.clearCache()
+      const requests = [
+        requestFor(cases[0]),
+        requestFor(cases[1]),
+        { ...requestFor(cases[0]), images: [imagePath('images/bad/truncated.png')] },
+        requestFor(cases[2])
+      ]
+      const order: string[] = []
+      const prepare = model.prepare.bind(model)
+      const spy = vi.spyOn(model, 'prepare').mockImplementation((request, options) => {
+        order.push(`prepare ${requests.indexOf(request as (typeof requests)[number])}`)
+        return prepare(request, options)
+      })
+      try {
+        const byIndex = new Map<number, BatchEvent[]>()
+        for await (const item of describeBatch(model, requests, { batchSize: 2 })) {
+          byIndex.set(item.index, [...(byIndex.get(item.index) ?? []), item])
+          if ('event' in item && item.event.type === 'token' && !order.includes(`token ${item.index}`))
+            order.push(`token ${item.index}`)
+        }
+        // Requests 2 and 3 were being prepared before the first chunk's first token reached the caller.
+        expect(order.slice(0, 5)).toEqual(['prepare 0', 'prepare 1', 'prepare 2', 'prepare 3', 'token 0'])
+        expect(byIndex.get(2)!.at(-1)).toMatchObject({ error: { code: 'bad-image' } })
+        for (const [i, c] of [
+          [0, cases[0]],
+          [1, cases[1]],
+          [3, cases[2]]
+        ] as const)
+          expect(byIndex.get(i)!.at(-1)).toMatchObject({ event: { type: 'done', tokenIds: c.generated_ids } })
+      } finally {
+        spy.mockRestore()
+      }
     })
 
     it('fails a request with impossible options on its own, not its group', async () => {
