@@ -1,5 +1,5 @@
 /**
- * Decoding an image file into 8-bit RGB(A) pixels with sharp, made to agree with what the Python reference
+ * Decoding an image file into 8-bit RGB(A) pixels with sharp (HEIC with libheif: decode-heic.ts), made to agree with what the Python reference
  * (PIL `Image.open` + `ImageOps.exif_transpose`) sees: measured identical pixels for baseline and progressive JPEG
  * (4:2:0, 4:2:2, 4:4:4), all 8 EXIF orientations, grey, grey+alpha, palette (with tRNS) and 16-bit RGB(A) PNG.
  * Deliberate differences: CMYK is colour-managed to sRGB (Pillow converts naively), and 16-bit grey maps to
@@ -9,8 +9,13 @@ import { basename } from 'node:path'
 import sharp, { type Metadata, type OutputInfo } from 'sharp'
 import { SmolvlmError } from '../errors.ts'
 import { readRegularFile } from '../read-file.ts'
+import { decodeHeic, heifKind } from './decode-heic.ts'
+import { checkPixelLimit } from './pixel-limit.ts'
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif'
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif' | 'heic'
+
+/** The formats named in "not supported" messages. */
+const SUPPORTED = 'JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC'
 
 export interface DecodedImage {
   readonly width: number
@@ -60,15 +65,11 @@ function formatOf(metadata: Metadata): ImageFormat | undefined {
     case 'tiff':
       return metadata.format
     case 'heif':
-      // The prebuilt libvips decodes AV1 (AVIF) but has no HEVC decoder, so HEIC cannot be read.
+      // The prebuilt libvips decodes AV1 (AVIF) but has no HEVC decoder: HEIC goes to decode-heic.ts by its brands.
       return metadata.compression === 'av1' ? 'avif' : undefined
     default:
       return undefined
   }
-}
-
-function pixelCount(pixels: number): string {
-  return pixels >= 1e6 ? `${Math.round(pixels / 1e5) / 10} megapixels` : `${pixels} pixels`
 }
 
 async function readInput(
@@ -93,14 +94,14 @@ export function sniffFormat(bytes: Uint8Array): 'raster' | 'svg' | undefined {
   if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'raster'
   if (at(0, 'RIFF') && at(8, 'WEBP')) return 'raster'
   if (at(0, 'II*\0') || at(0, 'MM\0*') || at(0, 'II+\0') || at(0, 'MM\0+')) return 'raster' // TIFF, BigTIFF
-  if (at(4, 'ftyp')) return 'raster' // AVIF / HEIF (HEIC is refused below with its name)
+  if (at(4, 'ftyp')) return 'raster' // AVIF / HEIC / HEIF (decodeImage picks the decoder by the brands)
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 4096)).toString('latin1')
   if (/^(\xef\xbb\xbf)?\s*</.test(head) && /<svg[\s>]/i.test(head)) return 'svg'
   return undefined
 }
 
 /**
- * Decodes JPEG, PNG, WebP, GIF (first frame), TIFF (first page) or AVIF into 8-bit sRGB(A), EXIF orientation
+ * Decodes JPEG, PNG, WebP, GIF (first frame), TIFF (first page), AVIF or HEIC/HEIF (primary image) into 8-bit sRGB(A), EXIF orientation
  * applied. Fails with 'image-too-large' before decoding pixels when the header's size exceeds `maxPixels`, and
  * with 'bad-image' for anything that is not a complete image in one of those formats.
  */
@@ -117,10 +118,7 @@ export async function decodeImage(
   if (bytes.length === 0) throw new SmolvlmError('bad-image', `${name} is empty (0 bytes).`)
   const sniffed = sniffFormat(bytes)
   if (sniffed === 'svg') {
-    throw new SmolvlmError(
-      'bad-image',
-      `${name} is in SVG format, which is not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF.`
-    )
+    throw new SmolvlmError('bad-image', `${name} is in SVG format, which is not supported; use ${SUPPORTED}.`)
   }
   if (sniffed === undefined) {
     throw new SmolvlmError(
@@ -128,6 +126,7 @@ export async function decodeImage(
       `${name} is not an image that can be read (unsupported format or corrupt file).`
     )
   }
+  if (heifKind(bytes) === 'heic') return decodeHeic(bytes, { name, maxPixels })
 
   let metadata: Metadata
   try {
@@ -145,17 +144,11 @@ export async function decodeImage(
     const kind = metadata.format === 'heif' ? 'HEIC' : metadata.format.toUpperCase()
     throw new SmolvlmError(
       'bad-image',
-      `${name} is in ${kind} format, which is not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF.`
+      `${name} is in ${kind} format, which is not supported; use ${SUPPORTED}.`
     )
   }
   // For multi-frame GIF/WebP/TIFF the header size is one frame's: only the first frame is decoded.
-  const pixels = metadata.width * metadata.height
-  if (pixels > maxPixels) {
-    throw new SmolvlmError(
-      'image-too-large',
-      `${name} is ${metadata.width} x ${metadata.height} pixels (${pixelCount(pixels)}); the limit is ${pixelCount(maxPixels)}.`
-    )
-  }
+  checkPixelLimit(name, metadata.width, metadata.height, maxPixels)
 
   // Pillow ignores embedded ICC profiles, so the reference sees the stored RGB/grey values (a Display P3 photo's raw
   // numbers): ignore them too. CMYK is the exception: its values mean nothing on screen without a profile, so sharp

@@ -238,7 +238,7 @@ describe('decodeImage bad input', () => {
     [
       'an SVG',
       () => decodeImage(write('logo.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')),
-      'logo.svg is in SVG format, which is not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF.'
+      'logo.svg is in SVG format, which is not supported; use JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC.'
     ]
   ] as const)('fails with bad-image for %s', async ([, decode, message]) => {
     expect(await failure(decode())).toEqual({ code: 'bad-image', message })
