@@ -7,10 +7,11 @@ import type {
   ModelSpec,
   ModelStatus,
   Settings,
+  WorkerBatchRequest,
   WorkerDescribeRequest
 } from '../shared/contract.ts'
 import { API_REQUESTS, AppError, describeIssues, isApiMethod, toErrorInfo } from '../shared/contract.ts'
-import type { DescribeRequest, ExportFormat, ImportMode } from '../shared/contract.ts'
+import type { DescribeBatchCall, DescribeRequest, ExportFormat, ImportMode } from '../shared/contract.ts'
 import { defaultExportName, resolveRows, writeExport } from './export-files.ts'
 import { FileBroker } from './file-broker.ts'
 import { LibraryService } from './library-service.ts'
@@ -81,6 +82,16 @@ export function composeWorkerRequest(
     ...(splitting !== undefined ? { doImageSplitting: splitting } : {}),
     ...(longestEdge !== undefined ? { longestEdge } : {})
   }
+}
+
+/** What a batch's images share, resolved as for a one-image describe (a batch has a prompt, never a chat). */
+export function composeBatchRequest(
+  call: Pick<DescribeBatchCall, 'prompt' | 'options'>,
+  settings: Settings
+): WorkerBatchRequest {
+  const one = composeWorkerRequest({ images: [], prompt: call.prompt, options: call.options }, settings, [])
+  const { images: _images, messages: _messages, reusePrefix: _reuse, prompt, ...options } = one
+  return { prompt: prompt ?? settings.prompt, ...options }
 }
 
 /** Resolves the settings' model through the store: the installed folder, if it has the chosen precision. */
@@ -237,6 +248,24 @@ export class AppHost<Port = never> {
           request: composeWorkerRequest(request, settings, paths)
         }
         this.supervisor.submit(message, context.openJob(jobId))
+        return { accepted: true as const }
+      },
+      describeBatch: async ({ jobs, prompt, options }, context) => {
+        for (const { jobId } of jobs)
+          if (this.supervisor.hasJob(jobId))
+            throw new AppError('invalid-message', `A job with id ${jobId} already exists.`)
+        const images = jobs.map(({ jobId, image }) => ({ jobId, image: this.broker.resolve(image).path }))
+        const settings = this.settings.get()
+        const model = await this.resolveModel(settings)
+        this.supervisor.submitBatch(
+          {
+            type: 'describe-batch',
+            model,
+            jobs: images,
+            request: composeBatchRequest({ prompt, options }, settings)
+          },
+          jobs.map(({ jobId }) => context.openJob(jobId))
+        )
         return { accepted: true as const }
       },
       cancel: async ({ jobId }) => ({ cancelled: this.supervisor.cancel(jobId) }),

@@ -3,6 +3,7 @@ import type {
   JobEvent,
   ModelSpec,
   ModelStatus,
+  WorkerBatchMessage,
   WorkerDescribeMessage,
   WorkerModelStatus,
   WorkerState
@@ -29,8 +30,14 @@ export interface JobChannel<Port = never> {
   emit(event: JobEvent): void
 }
 
+/** The message a job travels in: its own describe, or a describe-batch shared with the batch's other jobs. */
+type Submission<Port> =
+  | { readonly kind: 'describe'; readonly message: WorkerDescribeMessage }
+  | { readonly kind: 'batch'; readonly message: WorkerBatchMessage; readonly jobs: TrackedJob<Port>[] }
+
 interface TrackedJob<Port> {
-  readonly message: WorkerDescribeMessage
+  readonly jobId: string
+  readonly submission: Submission<Port>
   readonly channel: JobChannel<Port>
   /** The worker process it was sent to (undefined while waiting for a worker). */
   sentTo: WorkerProcess<Port> | undefined
@@ -99,10 +106,41 @@ export class WorkerSupervisor<Port = never> {
   /** Queues a job; its events go to the channel. The caller guarantees a fresh job id. */
   submit(message: WorkerDescribeMessage, channel: JobChannel<Port>): void {
     if (this.jobs.has(message.jobId)) throw new Error(`job ${message.jobId} is already known`)
-    const job: TrackedJob<Port> = { message, channel, sentTo: undefined, ended: false }
+    const job: TrackedJob<Port> = {
+      jobId: message.jobId,
+      submission: { kind: 'describe', message },
+      channel,
+      sentTo: undefined,
+      ended: false
+    }
     this.jobs.set(message.jobId, job)
     this.start()
     if (this.ready) this.sendJob(job)
+  }
+
+  /**
+   * Queues a batch: one job per image (channels[i] for message.jobs[i]), sent to the worker in one message.
+   * Each job is tracked, cancelled and ended on its own, as if submitted alone; a worker that dies mid-batch
+   * ends every job of it that was not over with the crash's error. The caller guarantees fresh job ids.
+   */
+  submitBatch(message: WorkerBatchMessage, channels: readonly JobChannel<Port>[]): void {
+    const known = message.jobs.find((item) => this.jobs.has(item.jobId))
+    if (known) throw new Error(`job ${known.jobId} is already known`)
+    const jobs: TrackedJob<Port>[] = []
+    const submission: Submission<Port> = { kind: 'batch', message, jobs }
+    message.jobs.forEach((item, index) => {
+      const job = {
+        jobId: item.jobId,
+        submission,
+        channel: channels[index]!,
+        sentTo: undefined,
+        ended: false
+      }
+      jobs.push(job)
+      this.jobs.set(item.jobId, job)
+    })
+    this.start()
+    if (this.ready) this.sendJob(jobs[0]!)
   }
 
   /** Cancels a job wherever it is; false if it is unknown or already over. */
@@ -288,15 +326,29 @@ export class WorkerSupervisor<Port = never> {
     this.requests.clear()
   }
 
+  /** Sends the job's message; for a batch, with those of its jobs not cancelled while they waited. */
   private sendJob(job: TrackedJob<Port>): void {
     const process = this.process
     if (!process) return
-    job.sentTo = process
-    process.send(job.message, job.channel.port)
+    const { submission } = job
+    if (submission.kind === 'describe') {
+      job.sentTo = process
+      process.send(submission.message, job.channel.port === undefined ? undefined : [job.channel.port])
+      return
+    }
+    const live = submission.jobs.filter((other) => !other.ended && !other.sentTo)
+    if (live.length === 0) return
+    for (const other of live) other.sentTo = process
+    const ids = new Set(live.map((other) => other.jobId))
+    const ports = live.flatMap((other) => (other.channel.port === undefined ? [] : [other.channel.port]))
+    process.send(
+      { ...submission.message, jobs: submission.message.jobs.filter((item) => ids.has(item.jobId)) },
+      ports.length === live.length ? ports : undefined
+    )
   }
 
   private endJob(job: TrackedJob<Port>, event: JobEvent): void {
-    this.jobs.delete(job.message.jobId)
+    this.jobs.delete(job.jobId)
     if (job.ended) return
     job.ended = true
     job.channel.emit(event)

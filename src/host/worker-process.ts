@@ -13,8 +13,8 @@ export interface WorkerExit {
 /** One started worker process, whatever started it. `Port` is the transport's MessagePort type (never under Node). */
 export interface WorkerProcess<Port = never> {
   readonly pid: number | undefined
-  /** Sends a message; a describe may carry the job's port (Electron). */
-  send(message: MainToWorker, port?: Port): void
+  /** Sends a message; a describe may carry the job's port, a describe-batch one per job in order (Electron). */
+  send(message: MainToWorker, ports?: readonly Port[]): void
   /** Ends the process now (no goodbye: the model's memory goes with it). */
   kill(): void
   onMessage(listener: (data: unknown) => void): void

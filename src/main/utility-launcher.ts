@@ -36,8 +36,8 @@ export function utilityWorkerLauncher(modulePath: string): WorkerLauncher<Messag
         get pid() {
           return child.pid
         },
-        send(message, port) {
-          child.postMessage(message, port ? [port] : [])
+        send(message, ports) {
+          child.postMessage(message, ports ? [...ports] : [])
         },
         kill() {
           child.kill()

@@ -107,26 +107,52 @@ function newJobId(): string {
   return `job-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`
 }
 
-const describe: SmolvlmApi['describe'] = (request, onEvent) => {
+/** Registers a job that the host will be asked to start; its events reach onEvent once they arrive. */
+function openJob(onEvent: (event: JobEvent) => void): DescribeJob {
   const jobId = newJobId()
   let settle: (event: TerminalEvent) => void = () => undefined
   const finished = new Promise<TerminalEvent>((resolve) => (settle = resolve))
   jobs.set(jobId, { onEvent, settle, port: undefined })
-  const refuse = (error: ErrorInfo): void => deliver(jobId, { type: 'error', error })
-  invoke('describe', { jobId, request }).then(
-    (result) => {
-      if (!result?.ok) refuse(result?.error ?? { code: 'internal', message: 'The app did not answer.' })
-    },
-    (error: unknown) => refuse({ code: 'internal', message: String(error) })
-  )
-  const job: DescribeJob = {
+  return {
     jobId,
     cancel: () => {
       void invoke('cancel', { jobId }).catch(() => undefined)
     },
     finished
   }
+}
+
+/** Asks the host to start jobs; a refusal ends each of them with the host's error. */
+function start<M extends 'describe' | 'describeBatch'>(
+  started: readonly DescribeJob[],
+  method: M,
+  payload: ApiPayload<M>
+): void {
+  const refuse = (error: ErrorInfo): void => {
+    for (const job of started) deliver(job.jobId, { type: 'error', error })
+  }
+  invoke(method, payload).then(
+    (result) => {
+      if (!result?.ok) refuse(result?.error ?? { code: 'internal', message: 'The app did not answer.' })
+    },
+    (error: unknown) => refuse({ code: 'internal', message: String(error) })
+  )
+}
+
+const describe: SmolvlmApi['describe'] = (request, onEvent) => {
+  const job = openJob(onEvent)
+  start([job], 'describe', { jobId: job.jobId, request })
   return job
+}
+
+const describeBatch: SmolvlmApi['describeBatch'] = ({ images, prompt, options }, onEvent) => {
+  const started = images.map((_, index) => openJob((event) => onEvent(index, event)))
+  start(started, 'describeBatch', {
+    jobs: started.map((job, index) => ({ jobId: job.jobId, image: images[index]! })),
+    ...(prompt === undefined ? {} : { prompt }),
+    ...(options === undefined ? {} : { options })
+  })
+  return started
 }
 
 // ── images ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -173,7 +199,8 @@ const api: SmolvlmApi = createApi({
   subscribe: subscribeHeld,
   addFiles,
   fromBytes: (name, bytes) => call('images.fromBytes', { name, bytes: new Uint8Array(bytes) }),
-  describe
+  describe,
+  describeBatch
 })
 
 contextBridge.exposeInMainWorld('smolvlm', api)

@@ -14,6 +14,7 @@ export interface ApiTransport {
   addFiles(files: readonly File[]): Promise<ImageRef[]>
   fromBytes(name: string, bytes: Uint8Array): Promise<ImageRef>
   describe: SmolvlmApi['describe']
+  describeBatch: SmolvlmApi['describeBatch']
 }
 
 export function createApi(transport: ApiTransport): SmolvlmApi {
@@ -29,6 +30,7 @@ export function createApi(transport: ApiTransport): SmolvlmApi {
       onAdded: (callback) => subscribe('images-added', callback)
     },
     describe: transport.describe,
+    describeBatch: transport.describeBatch,
     model: {
       status: () => call('model.status', {}),
       load: () => call('model.load', {}),

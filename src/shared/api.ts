@@ -8,7 +8,7 @@
  * the page branches on (job errors, pull results, sidecar reports) come back as typed values with codes.
  */
 import type { ImageRef, Thumbnail } from './images.ts'
-import type { DescribeRequest, JobEvent, TerminalEvent } from './jobs.ts'
+import type { DescribeOptions, DescribeRequest, JobEvent, TerminalEvent } from './jobs.ts'
 import type { ModelStatus, Variant, VariantChoice } from './model.ts'
 import type {
   ImageMetadataInfo,
@@ -39,6 +39,14 @@ export interface DescribeJob {
   cancel(): void
   /** Settles with the job's last event (done or error); never rejects. */
   readonly finished: Promise<TerminalEvent>
+}
+
+/** Several images captioned with one prompt and the same options, decoded together by the worker. */
+export interface DescribeBatchRequest {
+  /** Image ids, one job each (at most LIMITS.batchSize). */
+  readonly images: readonly string[]
+  readonly prompt?: string
+  readonly options?: DescribeOptions
 }
 
 export interface SmolvlmImagesApi {
@@ -121,6 +129,15 @@ export interface SmolvlmApi {
   readonly images: SmolvlmImagesApi
   /** Starts a job; its events (for this job only) go to onEvent. A refused request ends with an error event. */
   describe(request: DescribeRequest, onEvent: (event: JobEvent) => void): DescribeJob
+  /**
+   * Starts one job per image, decoded together; image i's events go to onEvent(i, event), ending with its own done
+   * or error, and each job cancels alone (cancel them all to stop the batch). A refused batch ends every job with
+   * the error.
+   */
+  describeBatch(
+    request: DescribeBatchRequest,
+    onEvent: (index: number, event: JobEvent) => void
+  ): DescribeJob[]
   readonly model: SmolvlmModelApi
   readonly store: SmolvlmStoreApi
   readonly settings: SmolvlmSettingsApi

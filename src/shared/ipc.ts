@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { ErrorInfo } from './errors.ts'
 import type { ImageRef, Thumbnail } from './images.ts'
 import { ImageIdSchema, ImageNameSchema, ImageRefSchema } from './images.ts'
-import { DescribeCallSchema, JobEventEnvelopeSchema, JobIdSchema } from './jobs.ts'
+import { DescribeBatchCallSchema, DescribeCallSchema, JobEventEnvelopeSchema, JobIdSchema } from './jobs.ts'
 import { LIMITS } from './limits.ts'
 import type { ModelStatus } from './model.ts'
 import { AbsolutePathSchema, ModelStatusSchema } from './model.ts'
@@ -58,6 +58,8 @@ export const API_REQUESTS = {
   /** The description and keywords an image already has (its own metadata or its .xmp sidecar). */
   'images.metadata': z.strictObject({ id: ImageIdSchema }),
   describe: DescribeCallSchema,
+  /** Images decoded together, each its own job (the page sends up to the batchSize setting's number). */
+  describeBatch: DescribeBatchCallSchema,
   cancel: z.strictObject({ jobId: JobIdSchema }),
   'model.status': Empty,
   'model.load': Empty,
@@ -97,6 +99,7 @@ export interface ApiResults {
   'images.thumbnail': Thumbnail
   'images.metadata': ImageMetadataInfo
   describe: { accepted: true }
+  describeBatch: { accepted: true }
   cancel: { cancelled: boolean }
   'model.status': ModelStatus
   'model.load': ModelStatus

@@ -95,6 +95,33 @@ export type DescribeRequest = z.infer<typeof DescribeRequestSchema>
 export const DescribeCallSchema = z.strictObject({ jobId: JobIdSchema, request: DescribeRequestSchema })
 export type DescribeCall = z.infer<typeof DescribeCallSchema>
 
+/** Items of a batch, each its own job (own events, own cancel); ids must differ. */
+export function batchJobsSchema<Image extends z.ZodType>(image: Image) {
+  return z
+    .array(z.strictObject({ jobId: JobIdSchema, image }))
+    .min(1)
+    .max(LIMITS.batchSize)
+    .superRefine((jobs, ctx) => {
+      const seen = new Set<string>()
+      jobs.forEach((job, index) => {
+        if (seen.has(job.jobId))
+          ctx.addIssue({ code: 'custom', path: [index, 'jobId'], message: 'is used twice in the batch' })
+        seen.add(job.jobId)
+      })
+    })
+}
+
+/**
+ * Several images captioned with one prompt and the same options, decoded together (the batchSize setting).
+ * Each image is a job of its own, with its own events and cancel, exactly like a one-image describe.
+ */
+export const DescribeBatchCallSchema = z.strictObject({
+  jobs: batchJobsSchema(ImageIdSchema),
+  prompt: PromptSchema.optional(),
+  options: DescribeOptionsSchema.optional()
+})
+export type DescribeBatchCall = z.infer<typeof DescribeBatchCallSchema>
+
 export const TileGridSchema = z.strictObject({ rows: z.int().min(0).max(64), cols: z.int().min(0).max(64) })
 
 const ms = z.number().min(0)

@@ -9,6 +9,8 @@ export const LIMITS = {
   partsPerMessage: 32,
   /** Images in one describe request (each becomes up to 17 tiles of 64+ tokens). */
   imagesPerJob: 32,
+  /** Images decoded together in one batch (the batchSize setting's top; memory grows with each). */
+  batchSize: 16,
   /** Vision frames of one job: up to 6x6 tiles + a global frame per image. */
   maxFrames: 32 * 37,
   /** Paths granted in one call (a drop of many files; folders expand on the host side). */

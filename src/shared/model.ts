@@ -74,7 +74,9 @@ export const WorkerModelStatusSchema = z.strictObject({
   memoryMb: z.number().min(0).nullable(),
   activeJobId: boundedText(LIMITS.idChars).nullable(),
   queuedJobs: z.int().min(0),
-  error: ErrorInfoSchema.nullable()
+  error: ErrorInfoSchema.nullable(),
+  /** Whether the loaded decoder can run several images in one run (the batch size setting's automatic choice). */
+  canBatch: z.boolean()
 })
 export type WorkerModelStatus = z.infer<typeof WorkerModelStatusSchema>
 
@@ -106,6 +108,7 @@ export function emptyWorkerModelStatus(): WorkerModelStatus {
     memoryMb: null,
     activeJobId: null,
     queuedJobs: 0,
-    error: null
+    error: null,
+    canBatch: false
   }
 }

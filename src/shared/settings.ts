@@ -20,6 +20,8 @@ const shape = {
   fastMode: z.boolean(),
   /** null: the model's own resize target. */
   longestEdge: z.int().min(16).max(8192).nullable(),
+  /** Images decoded together; null: automatic (autoBatchSize, from the loaded model). */
+  batchSize: z.int().min(1).max(LIMITS.batchSize).nullable(),
   prompt: PromptSchema,
   promptPresetId: z.string().max(LIMITS.idChars).nullable(),
   sidecarPolicy: SidecarPolicySchema,
@@ -45,6 +47,7 @@ export const DEFAULT_SETTINGS: Settings = {
   repetitionPenalty: null,
   fastMode: false,
   longestEdge: null,
+  batchSize: null,
   prompt: DEFAULT_PROMPT,
   promptPresetId: null,
   sidecarPolicy: 'skip',
@@ -74,4 +77,14 @@ export function recoverSettings(value: unknown): { settings: Settings; repaired:
   }
   for (const key of Object.keys(source)) if (!Object.hasOwn(shape, key)) repaired.push(key)
   return { settings: SettingsSchema.parse(settings), repaired }
+}
+
+/**
+ * What the automatic batch size means for a loaded model: 4 where its decoder can batch on the CPU, else 1.
+ * Measured with the CLI's folder benchmark (2-core CPU, fp32, 256M): fast mode 25.3 images/min one at a time, 32.4
+ * in batches of 4; with tiling 3.2 both ways (the vision encoder dominates). Other devices are not measured yet.
+ */
+export const AUTO_BATCH_SIZE = 4
+export function autoBatchSize(model: { canBatch: boolean; provider: string | null } | null): number {
+  return model?.canBatch === true && model.provider === 'cpu' ? AUTO_BATCH_SIZE : 1
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ErrorInfoSchema } from './errors.ts'
 import {
+  batchJobsSchema,
   ChatMessageSchema,
   countImageParts,
   JobEventSchema,
@@ -17,18 +18,23 @@ import { AbsolutePathSchema, ModelSpecSchema, WorkerModelStatusSchema } from './
  * child_process IPC channel and events come back as job-event messages naming their job.
  */
 
+/** Generation and preprocessing options as the worker gets them: every one resolved by the host. */
+const generationShape = {
+  maxNewTokens: z.int().min(1).max(LIMITS.maxNewTokens),
+  sampling: SamplingSchema,
+  repetitionPenalty: z.number().gt(0).max(10).optional(),
+  doImageSplitting: z.boolean().optional(),
+  longestEdge: z.int().min(16).max(8192).optional(),
+  maxPixels: z.int().min(1).max(1_000_000_000).optional()
+}
+
 /** A describe job as the worker runs it: paths the host has already checked, every option resolved. */
 export const WorkerDescribeRequestSchema = z
   .strictObject({
     images: z.array(AbsolutePathSchema).max(LIMITS.imagesPerJob),
     prompt: PromptSchema.optional(),
     messages: z.array(ChatMessageSchema).min(1).max(LIMITS.messages).optional(),
-    maxNewTokens: z.int().min(1).max(LIMITS.maxNewTokens),
-    sampling: SamplingSchema,
-    repetitionPenalty: z.number().gt(0).max(10).optional(),
-    doImageSplitting: z.boolean().optional(),
-    longestEdge: z.int().min(16).max(8192).optional(),
-    maxPixels: z.int().min(1).max(1_000_000_000).optional(),
+    ...generationShape,
     /** Continue from the previous job's cache where this prompt repeats it (follow-up turns). */
     reusePrefix: z.boolean().optional()
   })
@@ -39,6 +45,10 @@ export const WorkerDescribeRequestSchema = z
   })
 export type WorkerDescribeRequest = z.infer<typeof WorkerDescribeRequestSchema>
 
+/** What the images of a batch share: one prompt (no chat, no cache reuse) and the resolved options. */
+export const WorkerBatchRequestSchema = z.strictObject({ prompt: PromptSchema, ...generationShape })
+export type WorkerBatchRequest = z.infer<typeof WorkerBatchRequestSchema>
+
 const RequestIdSchema = z.string().min(1).max(LIMITS.idChars)
 
 export const MainToWorkerSchema = z.discriminatedUnion('type', [
@@ -48,6 +58,16 @@ export const MainToWorkerSchema = z.discriminatedUnion('type', [
     model: ModelSpecSchema,
     request: WorkerDescribeRequestSchema
   }),
+  /**
+   * Several one-image jobs decoded together (describeBatch). Each keeps its own id, stream, cancel and
+   * job-finished; in Electron the message carries one port per job, in the order of `jobs`.
+   */
+  z.strictObject({
+    type: z.literal('describe-batch'),
+    model: ModelSpecSchema,
+    jobs: batchJobsSchema(AbsolutePathSchema),
+    request: WorkerBatchRequestSchema
+  }),
   z.strictObject({ type: z.literal('cancel'), jobId: JobIdSchema }),
   z.strictObject({ type: z.literal('load'), requestId: RequestIdSchema, model: ModelSpecSchema }),
   z.strictObject({ type: z.literal('unload'), requestId: RequestIdSchema }),
@@ -55,6 +75,7 @@ export const MainToWorkerSchema = z.discriminatedUnion('type', [
 ])
 export type MainToWorker = z.infer<typeof MainToWorkerSchema>
 export type WorkerDescribeMessage = Extract<MainToWorker, { type: 'describe' }>
+export type WorkerBatchMessage = Extract<MainToWorker, { type: 'describe-batch' }>
 
 export const WorkerToMainSchema = z.discriminatedUnion('type', [
   /** Sent once the worker listens; nothing is sent to it before. */
@@ -79,4 +100,18 @@ export function salvageJobId(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || !('jobId' in value)) return null
   const parsed = JobIdSchema.safeParse((value as { jobId: unknown }).jobId)
   return parsed.success ? parsed.data : null
+}
+
+/** The usable job ids of a malformed describe-batch, by position (null where one is unusable or repeated). */
+export function salvageBatchJobIds(value: unknown): (string | null)[] {
+  if (typeof value !== 'object' || value === null || !('jobs' in value)) return []
+  const jobs = (value as { jobs: unknown }).jobs
+  if (!Array.isArray(jobs)) return []
+  const seen = new Set<string>()
+  return jobs.slice(0, LIMITS.batchSize).map((job) => {
+    const id = salvageJobId(job)
+    if (id === null || seen.has(id)) return null
+    seen.add(id)
+    return id
+  })
 }

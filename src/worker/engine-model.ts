@@ -1,6 +1,8 @@
+import { describeBatch } from '../engine/describe-batch.ts'
 import { SmolVLM } from '../engine/smolvlm.ts'
 import type { DescribeEvent } from '../engine/smolvlm.ts'
 import type { JobEvent, ModelSpec } from '../shared/contract.ts'
+import { toErrorInfo } from '../shared/contract.ts'
 import type { DescribableModel } from './model.ts'
 
 /** Engine events as contract events (plain, mutable copies: they are about to be serialised anyway). */
@@ -43,8 +45,18 @@ export async function loadEngineModel(spec: ModelSpec): Promise<DescribableModel
   })
   return {
     info: model.info,
+    canBatch: model.canBatch,
     async *describe(request, options) {
       for await (const event of model.describe(request, { signal: options.signal })) yield toJobEvent(event)
+    },
+    async *describeBatch(requests, options) {
+      // The whole batch in one window: the runner was sent as many images as the batch size setting allows.
+      const batch = describeBatch(model, requests, { batchSize: requests.length, signals: options.signals })
+      for await (const item of batch) {
+        yield 'error' in item
+          ? { index: item.index, error: toErrorInfo(item.error) }
+          : { index: item.index, event: toJobEvent(item.event) }
+      }
     },
     dispose: () => model.dispose()
   }

@@ -1,6 +1,6 @@
 /**
  * The worker as an Electron utility process (utilityProcess.fork, serviceName "smolvlm-worker"). Control
- * messages arrive on process.parentPort; each describe brings a MessagePort whose other end is in the
+ * messages arrive on process.parentPort; each describe brings a MessagePort (a describe-batch one per job) whose other end is in the
  * renderer, so tokens go straight to the page without passing through the main process.
  * Electron's types are not imported here (only src/main and src/preload may import electron): the few members
  * used are declared structurally below.
@@ -29,7 +29,7 @@ if (!parentPort) {
 
 serveWorker<JobPort>(
   {
-    listen: (handler) => parentPort.on('message', (event) => handler(event.data, event.ports[0])),
+    listen: (handler) => parentPort.on('message', (event) => handler(event.data, event.ports)),
     send: (message) => parentPort.postMessage(message),
     jobStream: (jobId, port, onPeerGone) => {
       if (!port) {

@@ -56,6 +56,7 @@ describe('preload', () => {
     expect(Object.keys(electron.exposed)).toEqual(['smolvlm'])
     expect(Object.keys(api).sort()).toEqual([
       'describe',
+      'describeBatch',
       'images',
       'library',
       'model',
@@ -119,6 +120,48 @@ describe('preload', () => {
     const job = api.describe({ images: ['forged'] }, (event) => seen.push(event))
     expect(await job.finished).toEqual({ type: 'error', error: { code: 'not-granted', message: 'no' } })
     expect(seen).toHaveLength(1)
+  })
+
+  it('starts a batch as one describeBatch call with a job per image, each streaming from its own port', async () => {
+    electron.invoke.mockResolvedValue({ ok: true, value: { accepted: true } })
+    const seen: [number, JobEvent][] = []
+    const jobs = api.describeBatch({ images: ['i1', 'i2'], prompt: 'Say' }, (index, event) =>
+      seen.push([index, event])
+    )
+    const [channel, payload] = electron.invoke.mock.calls[0]
+    expect(channel).toBe(invokeChannel('describeBatch'))
+    expect(payload).toEqual({
+      jobs: [
+        { jobId: jobs[0]!.jobId, image: 'i1' },
+        { jobId: jobs[1]!.jobId, image: 'i2' }
+      ],
+      prompt: 'Say'
+    })
+    expect(jobs[0]!.jobId).not.toBe(jobs[1]!.jobId)
+
+    const ports = jobs.map((job) => {
+      const { port1, port2 } = new MessageChannel()
+      ipc.emit(JOB_PORT_CHANNEL, { ports: [port2] }, { jobId: job.jobId })
+      return port1
+    })
+    const done = { type: 'done', text: ' b', tokenIds: [2], stoppedBy: 'eos', cancelled: false, stats }
+    ports[1]!.postMessage({ type: 'token', id: 2, text: ' b' })
+    ports[1]!.postMessage(done)
+    expect(await jobs[1]!.finished).toEqual(done)
+    ports[0]!.postMessage({ ...done, stoppedBy: 'cancelled', cancelled: true })
+    await jobs[0]!.finished
+    for (const port of ports) port.close()
+    expect(seen.map(([index, event]) => `${index}:${event.type}`)).toEqual(['1:token', '1:done', '0:done'])
+
+    jobs[0]!.cancel()
+    expect(electron.invoke.mock.calls[1]).toEqual([invokeChannel('cancel'), { jobId: jobs[0]!.jobId }])
+  })
+
+  it('ends every job of a refused batch with the refusal', async () => {
+    electron.invoke.mockResolvedValue({ ok: false, error: { code: 'not-granted', message: 'no' } })
+    const jobs = api.describeBatch({ images: ['forged', 'i1'] }, () => undefined)
+    for (const job of jobs)
+      expect(await job.finished).toEqual({ type: 'error', error: { code: 'not-granted', message: 'no' } })
   })
 
   it('delivers events the host sends on the push channel (worker crashed) and ignores later ones', async () => {

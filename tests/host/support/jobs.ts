@@ -3,6 +3,7 @@ import type {
   JobEvent,
   ModelSpec,
   TerminalEvent,
+  WorkerBatchRequest,
   WorkerDescribeRequest
 } from '../../../src/shared/contract.ts'
 import { isTerminal } from '../../../src/shared/contract.ts'
@@ -79,4 +80,24 @@ export function submit(
 
 export function tokenText(events: readonly JobEvent[]): string {
   return events.map((event) => (event.type === 'token' ? event.text : '')).join('')
+}
+
+/** Submits a describe-batch of one job per image; the jobs in image order. */
+export function submitBatch(
+  supervisor: WorkerSupervisor,
+  images: readonly string[],
+  body: WorkerBatchRequest,
+  options: { model?: ModelSpec; log?: string[] } = {}
+): RecordedJob[] {
+  const recorded = images.map(() => recorder(`job-${process.pid}-${++counter}`, options.log))
+  supervisor.submitBatch(
+    {
+      type: 'describe-batch',
+      model: options.model ?? FIXTURE_MODEL,
+      jobs: recorded.map(({ job }, index) => ({ jobId: job.jobId, image: images[index]! })),
+      request: body
+    },
+    recorded.map(({ emit }) => ({ emit }))
+  )
+  return recorded.map(({ job }) => job)
 }

@@ -106,29 +106,53 @@ import type {
     return `job-${++counter}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`
   }
 
-  const describe: SmolvlmApi['describe'] = (request, onEvent) => {
+  function openJob(onEvent: (event: JobEvent) => void): DescribeJob {
     const jobId = newJobId()
     let settle: (event: TerminalEvent) => void = () => undefined
     const finished = new Promise<TerminalEvent>((resolve) => (settle = resolve))
     jobs.set(jobId, { onEvent, settle })
-    const refuse = (error: ErrorInfo) => deliver(jobId, { type: 'error', error })
-    // Events are broadcast on the event stream: be connected before the job can produce any.
-    void connected
-      .then(() => post('describe', { jobId, request }))
-      .then(
-        (result) => {
-          if (!result.ok) refuse(result.error)
-        },
-        (error: unknown) => refuse({ code: 'internal', message: String(error) })
-      )
-    const job: DescribeJob = {
+    return {
       jobId,
       cancel: () => {
         void post('cancel', { jobId }).catch(() => undefined)
       },
       finished
     }
+  }
+
+  function start(
+    started: readonly DescribeJob[],
+    method: 'describe' | 'describeBatch',
+    payload: unknown
+  ): void {
+    const refuse = (error: ErrorInfo) => {
+      for (const job of started) deliver(job.jobId, { type: 'error', error })
+    }
+    // Events are broadcast on the event stream: be connected before the job can produce any.
+    void connected
+      .then(() => post(method, payload))
+      .then(
+        (result) => {
+          if (!result.ok) refuse(result.error)
+        },
+        (error: unknown) => refuse({ code: 'internal', message: String(error) })
+      )
+  }
+
+  const describe: SmolvlmApi['describe'] = (request, onEvent) => {
+    const job = openJob(onEvent)
+    start([job], 'describe', { jobId: job.jobId, request })
     return job
+  }
+
+  const describeBatch: SmolvlmApi['describeBatch'] = ({ images, prompt, options }, onEvent) => {
+    const started = images.map((_, index) => openJob((event) => onEvent(index, event)))
+    start(started, 'describeBatch', {
+      jobs: started.map((job, index) => ({ jobId: job.jobId, image: images[index] })),
+      ...(prompt === undefined ? {} : { prompt }),
+      ...(options === undefined ? {} : { options })
+    })
+    return started
   }
 
   const api: SmolvlmApi = createApi({
@@ -140,7 +164,8 @@ import type {
       return refs
     },
     fromBytes: (name, bytes) => upload(name, bytes),
-    describe
+    describe,
+    describeBatch
   })
 
   Object.defineProperty(window, 'smolvlm', { value: Object.freeze(api), enumerable: true })
