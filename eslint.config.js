@@ -23,7 +23,13 @@ export default tseslint.config(
   },
   {
     // The engine is a plain Node library: usable from the worker, the CLI and tests alike.
-    files: ['src/engine/**/*.ts', 'src/worker/**/*.ts', 'src/cli/**/*.ts', 'src/shared/**/*.ts'],
+    files: [
+      'src/engine/**/*.ts',
+      'src/worker/**/*.ts',
+      'src/cli/**/*.ts',
+      'src/shared/**/*.ts',
+      'src/watch/**/*.ts'
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -3,12 +3,14 @@ import { CAPTION_USAGE, runCaption } from './caption.ts'
 import { runModels } from './models.ts'
 import { LIBRARY_USAGE, runLibrary, runSearch, SEARCH_USAGE } from './search.ts'
 import { packageVersion, userFolder } from './npm-cwd.ts'
+import { runWatch, WATCH_USAGE } from './watch.ts'
 import { UsageError } from './usage.ts'
 
 const USAGE = `Usage: smolvlm <command> [options]
 
 Commands:
   caption <image|folder...>  describe images (smolvlm caption --help for options)
+  watch <folder>             describe the images that land in a folder, until Ctrl-C (smolvlm watch --help)
   models <command>           list, pull, verify, rm, import, du (smolvlm models --help)
   search <words...>          find images by the words of their kept captions (smolvlm search --help)
   library path|count|clear   the caption library
@@ -30,6 +32,13 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0
     }
     return runCaption(rest)
+  }
+  if (command === 'watch') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(WATCH_USAGE)
+      return 0
+    }
+    return runWatch(rest)
   }
   if (command === 'models') return runModels(rest)
   if (command === 'search') {

@@ -62,4 +62,18 @@ describe('rooms: the import arrows point one way', () => {
     )
     expect(offenders).toEqual([])
   })
+
+  it('src/watch (watch folders) imports only the engine, the library and the shared contract, and no electron', () => {
+    const allowed = ['src/watch', 'src/engine', 'src/library', 'src/shared']
+    const offenders = sources('src/watch').flatMap((file) => [
+      ...importedRooms(file)
+        .filter((room) => !allowed.includes(room))
+        .map((room) => `${file} → ${room}`),
+      ...(/from\s+['"]electron['"]/.test(readFileSync(join(REPO_ROOT, file), 'utf8'))
+        ? [`${file} → electron`]
+        : [])
+    ])
+    expect(sources('src/watch').length).toBeGreaterThan(0)
+    expect(offenders).toEqual([])
+  })
 })
