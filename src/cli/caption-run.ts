@@ -5,6 +5,8 @@
  */
 import { SmolvlmError } from '../engine/errors.ts'
 import type { DescribeEvent, SmolVLM } from '../engine/smolvlm.ts'
+import { previewNote } from '../metadata/raw-preview.ts'
+import type { RawPreview } from '../metadata/raw-preview.ts'
 import { metadataJson, metadataLine } from './caption-outputs.ts'
 import type { CaptionOutputs } from './caption-outputs.ts'
 
@@ -102,16 +104,41 @@ export class CaptionRun {
     private readonly ctx: RunContext,
     private readonly images: readonly string[],
     private readonly io: Output,
-    private readonly prompt: string
+    private readonly prompt: string,
+    /** Per image: the embedded preview a RAW was described from (src/metadata/raw-preview.ts), or undefined. */
+    private readonly previews: readonly (RawPreview | undefined)[] = []
   ) {}
+
+  /** The --json field for RAW images: which preview was described, at what size (after orientation). */
+  private previewsJson(): { previews: object[] } | undefined {
+    const used = this.images.flatMap((image, i) => {
+      const preview = this.previews[i]
+      return preview
+        ? [
+            {
+              image,
+              tag: preview.tag,
+              width: preview.width,
+              height: preview.height,
+              note: previewNote(preview)
+            }
+          ]
+        : []
+    })
+    return used.length > 0 ? { previews: used } : undefined
+  }
 
   async event(event: DescribeEvent): Promise<void> {
     const { model, args, outputs } = this.ctx
     const { images, io, prompt } = this
     // The header waits for `started`, so an image that fails to decode leaves no orphan line on stdout.
-    if (event.type === 'started' && !args.json && images.length > 0)
+    if (event.type === 'started' && !args.json && images.length > 0) {
+      images.forEach((image, i) => {
+        const preview = this.previews[i]
+        if (preview) io.err(`smolvlm: ${printable(image)}: ${previewNote(preview)}\n`)
+      })
       io.out(`${printable(images.join(', '))}:\n`)
-    else if (event.type === 'progress' && args.verbose)
+    } else if (event.type === 'progress' && args.verbose)
       io.err(`smolvlm: ${event.stage} ${event.ms.toFixed(0)} ms\n`)
     else if (event.type === 'token' && !args.json) io.out(event.text)
     else if (event.type === 'done') {
@@ -159,6 +186,7 @@ export class CaptionRun {
         variant: variantLabel(model),
         cancelled: event.cancelled,
         ...(metadata ? { metadata } : {}),
+        ...this.previewsJson(),
         timings: {
           preprocessMs: s.preprocessMs,
           visionMs: s.visionMs,

@@ -7,6 +7,8 @@ import { readInputsFile, serializeInputs } from '../engine/inputs-file.ts'
 import { readModelConfig } from '../engine/model-files.ts'
 import { DEFAULT_PROMPT, SmolVLM } from '../engine/smolvlm.ts'
 import type { DescribeEvent, DescribeRequest } from '../engine/smolvlm.ts'
+import { describableImage, RawPreviewReader } from '../metadata/raw-preview.ts'
+import type { RawPreview } from '../metadata/raw-preview.ts'
 import { CaptionOutputs } from './caption-outputs.ts'
 import { captionInBatches, DEFAULT_BATCH_SIZE } from './caption-batch.ts'
 import {
@@ -33,8 +35,9 @@ export type { Output }
 
 export const CAPTION_USAGE = `Usage: smolvlm caption [options] <image or folder...>
 
-  Folders are searched recursively for images (.jpg .jpeg .png .webp .gif .tif .tiff .avif; hidden
-  entries skipped), in name order. Put -- before image names that start with a dash.
+  Folders are searched recursively for images (.jpg .jpeg .png .webp .gif .tif .tiff .avif .heic .heif, and
+  camera RAW: .dng .cr2 .cr3 .nef .arw .raf .orf … described from their embedded JPEG preview; hidden entries
+  skipped), in name order. Put -- before image names that start with a dash.
 
 ${MODEL_OPTIONS_USAGE}  --together              all images in one prompt (otherwise one caption per image)
   --threads <n>           onnxruntime threads (default: all cores; more than the cores warns)
@@ -219,6 +222,8 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
     warn: io.err
   })
   const ctx: RunContext<CaptionArgs> = { model, args, outputs, results }
+  // RAW files are described from their embedded preview: one ExifTool process, started by the first RAW.
+  const rawPreviews = new RawPreviewReader()
   const batchSize = args.batchSize ?? (model.canBatch ? DEFAULT_BATCH_SIZE : 1)
   const batched = batchSize > 1 && jobs.length > 1 && !args.together && !args.inputs
   const controller = new AbortController()
@@ -244,8 +249,10 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
             finished++
             return null
           }
-          runs.set(index, new CaptionRun(ctx, job.images, out, args.request.prompt ?? DEFAULT_PROMPT))
-          return { ...args.request, images: job.images }
+          const described = await describable(job.images, rawPreviews)
+          const prompt = args.request.prompt ?? DEFAULT_PROMPT
+          runs.set(index, new CaptionRun(ctx, job.images, out, prompt, described.previews))
+          return { ...args.request, images: described.inputs }
         },
         event: async (index, event) => {
           const run = runs.get(index)
@@ -271,7 +278,7 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
           finished++
           continue
         }
-        const completed = await runJob(ctx, job.images, io, controller.signal)
+        const completed = await runJob(ctx, job.images, io, controller.signal, rawPreviews)
         if (completed) finished++
       } catch (error) {
         if (controller.signal.aborted) break
@@ -284,6 +291,7 @@ export async function runCaption(argv: readonly string[], io: Output = stdio): P
     process.off('SIGINT', onSignal)
     results?.close()
     await outputs.close()
+    await rawPreviews.close()
     await model.dispose()
   }
   if (controller.signal.aborted) {
@@ -334,16 +342,20 @@ async function runJob(
   ctx: RunContext<CaptionArgs>,
   images: readonly string[],
   io: Output,
-  signal: AbortSignal
+  signal: AbortSignal,
+  rawPreviews: RawPreviewReader
 ): Promise<boolean> {
   const { model, args } = ctx
   let events: AsyncGenerator<DescribeEvent>
   let prompt = args.request.prompt ?? DEFAULT_PROMPT
+  let previews: readonly (RawPreview | undefined)[] = []
   if (args.inputs) {
     events = model.generate(await readInputsFile(args.inputs), args.request, { signal })
     prompt = ''
   } else {
-    const request: DescribeRequest = { ...args.request, images }
+    const described = await describable(images, rawPreviews)
+    previews = described.previews
+    const request: DescribeRequest = { ...args.request, images: described.inputs }
     if (args.dumpInputs) {
       const prepared = await model.prepare(request, { withPixels: true })
       await writeFile(args.dumpInputs, JSON.stringify(serializeInputs(prepared)))
@@ -352,7 +364,14 @@ async function runJob(
       events = model.describe(request, { signal })
     }
   }
-  const run = new CaptionRun(ctx, images, io, prompt)
+  const run = new CaptionRun(ctx, images, io, prompt, previews)
   for await (const event of events) await run.event(event)
   return run.completed
+}
+
+/** The images as the engine takes them: RAW files become their embedded preview (see src/metadata/raw-preview.ts). */
+async function describable(images: readonly string[], reader: RawPreviewReader) {
+  const described = []
+  for (const image of images) described.push(await describableImage(image, reader))
+  return { inputs: described.map((d) => d.input), previews: described.map((d) => d.preview) }
 }

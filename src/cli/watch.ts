@@ -26,6 +26,7 @@ import {
   parseCaptionOptions
 } from './caption-options.ts'
 import type { CaptionOptions } from './caption-options.ts'
+import { describableImage, RawPreviewReader } from '../metadata/raw-preview.ts'
 import { CaptionRun, describeError, printable, reportFailure, stdio, variantLabel } from './caption-run.ts'
 import type { Output, RunContext } from './caption-run.ts'
 import { resolveModelDir } from './model-arg.ts'
@@ -164,6 +165,7 @@ export async function runWatch(argv: readonly string[], io: Output = stdio): Pro
   const ledger = DoneLedger.open(ledgerFile(defaultStoreRoot(), root))
   const outputs = new CaptionOutputs({ metadata: args.metadata, history: args.history, warn: io.err })
   const ctx: RunContext = { model, args, outputs, results: null }
+  const rawPreviews = new RawPreviewReader()
   const controller = new AbortController()
   let watch: FolderWatch | null = null
   const onSignal = () => {
@@ -217,8 +219,12 @@ export async function runWatch(argv: readonly string[], io: Output = stdio): Pro
       }
       let outcome: DoneOutcome | 'not-done' = 'not-done'
       try {
-        const run = new CaptionRun(ctx, [item.path], io, prompt)
-        const events = model.describe({ ...args.request, images: [item.path] }, { signal: controller.signal })
+        const image = await describableImage(item.path, rawPreviews)
+        const run = new CaptionRun(ctx, [item.path], io, prompt, [image.preview])
+        const events = model.describe(
+          { ...args.request, images: [image.input] },
+          { signal: controller.signal }
+        )
         for await (const event of events) await run.event(event)
         if (run.completed) {
           outcome = 'described'
@@ -241,6 +247,7 @@ export async function runWatch(argv: readonly string[], io: Output = stdio): Pro
     await watch?.stop()
     ledger.close()
     await outputs.close()
+    await rawPreviews.close()
     await model.dispose()
   }
   io.err(

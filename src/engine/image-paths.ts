@@ -152,7 +152,10 @@ export async function expandImagePaths(
     }
     if (files.length === 0) {
       entries.push(
-        problem(path, 'is a folder with no image files in it (.jpg, .png, .webp, .gif, .tif, .avif)')
+        problem(
+          path,
+          'is a folder with no image files in it (.jpg, .png, .webp, .gif, .tif, .avif, .heic, RAW)'
+        )
       )
       continue
     }

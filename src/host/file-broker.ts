@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import type { ImageRef } from '../shared/contract.ts'
 import { isSmolvlmError } from '../engine/errors.ts'
+import { heifKind } from '../engine/image/decode-heic.ts'
 import { imagesInFolder } from '../engine/image-paths.ts'
 import { AppError, isImageFileName, LIMITS } from '../shared/contract.ts'
 
@@ -32,7 +33,7 @@ function looksLikeImage(head: Uint8Array): boolean {
     (ascii(0, 'RIFF') && ascii(8, 'WEBP')) ||
     starts(0x49, 0x49, 0x2a, 0x00) || // TIFF, little-endian
     starts(0x4d, 0x4d, 0x00, 0x2a) || // TIFF, big-endian
-    (ascii(4, 'ftyp') && (ascii(8, 'avif') || ascii(8, 'avis')))
+    heifKind(head) !== undefined // AVIF, HEIC/HEIF (by the ftyp brands)
   )
 }
 

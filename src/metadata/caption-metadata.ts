@@ -3,6 +3,7 @@
  * .xmp sidecar, and that sidecar's name), and how an existing value is treated. metadata-writer.ts does the I/O.
  */
 import { basename, dirname, extname, join } from 'node:path'
+import { isRawFileName } from '../shared/images.ts'
 import { CAPTION_KINDS, METADATA_MODES, METADATA_POLICIES, XMP_NAMINGS } from '../shared/library.ts'
 
 export { CAPTION_KINDS, METADATA_MODES, METADATA_POLICIES, XMP_NAMINGS }
@@ -33,45 +34,11 @@ export type CaptionKind = (typeof CAPTION_KINDS)[number]
 const EMBEDDABLE = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.heic', '.heif', '.avif'])
 
 /**
- * Camera RAW extensions: never rewritten (the file is the negative), always a sidecar, as Lightroom and
- * darktable do. DNG is writable by ExifTool, but is treated as RAW here for the same reason.
+ * Camera RAW files (RAW_EXTENSIONS): never rewritten (the file is the negative), always a sidecar, as Lightroom
+ * and darktable do. DNG is writable by ExifTool, but is treated as RAW here for the same reason.
  */
-const RAW = new Set(
-  [
-    '3fr',
-    'ari',
-    'arw',
-    'bay',
-    'cr2',
-    'cr3',
-    'crw',
-    'dcr',
-    'dng',
-    'erf',
-    'fff',
-    'iiq',
-    'k25',
-    'kdc',
-    'mef',
-    'mos',
-    'mrw',
-    'nef',
-    'nrw',
-    'orf',
-    'pef',
-    'raf',
-    'raw',
-    'rw2',
-    'rwl',
-    'sr2',
-    'srf',
-    'srw',
-    'x3f'
-  ].map((ext) => `.${ext}`)
-)
-
 export function isRawFile(path: string): boolean {
-  return RAW.has(extname(path).toLowerCase())
+  return isRawFileName(path)
 }
 
 /** Where a caption of this image goes under a mode: into the file, or into a sidecar (and why not the file). */
@@ -81,7 +48,7 @@ export function placement(
 ): { where: 'embedded' } | { where: 'xmp'; because: string | null } {
   if (mode === 'xmp') return { where: 'xmp', because: null }
   const ext = extname(imagePath).toLowerCase()
-  if (RAW.has(ext)) return { where: 'xmp', because: 'RAW files are never rewritten' }
+  if (isRawFileName(imagePath)) return { where: 'xmp', because: 'RAW files are never rewritten' }
   if (!EMBEDDABLE.has(ext))
     return {
       where: 'xmp',

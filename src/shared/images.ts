@@ -34,7 +34,43 @@ export const ThumbnailSchema = z.strictObject({
 })
 export type Thumbnail = z.infer<typeof ThumbnailSchema>
 
-/** Extensions the broker treats as images when expanding folders (the formats the engine decodes). */
+/**
+ * Camera RAW extensions. The app never develops RAW pixels: it describes the full-size JPEG preview the camera
+ * embeds (src/metadata/raw-preview.ts), and captions go to a sidecar, never into the RAW.
+ */
+export const RAW_EXTENSIONS = [
+  '.3fr',
+  '.ari',
+  '.arw',
+  '.bay',
+  '.cr2',
+  '.cr3',
+  '.crw',
+  '.dcr',
+  '.dng',
+  '.erf',
+  '.fff',
+  '.iiq',
+  '.k25',
+  '.kdc',
+  '.mef',
+  '.mos',
+  '.mrw',
+  '.nef',
+  '.nrw',
+  '.orf',
+  '.pef',
+  '.raf',
+  '.raw',
+  '.rw2',
+  '.rwl',
+  '.sr2',
+  '.srf',
+  '.srw',
+  '.x3f'
+] as const
+
+/** Extensions the broker treats as images when expanding folders (the formats the engine decodes, and RAW). */
 export const IMAGE_EXTENSIONS = [
   '.jpg',
   '.jpeg',
@@ -45,10 +81,23 @@ export const IMAGE_EXTENSIONS = [
   '.gif',
   '.tif',
   '.tiff',
-  '.avif'
+  '.avif',
+  '.heic',
+  '.heif',
+  '.hif',
+  ...RAW_EXTENSIONS
 ] as const
 
+const extensionOf = (name: string): string => {
+  const dot = name.lastIndexOf('.')
+  return dot < 0 ? '' : name.slice(dot).toLowerCase()
+}
+
 export function isImageFileName(name: string): boolean {
-  const lower = name.toLowerCase()
-  return IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext))
+  return (IMAGE_EXTENSIONS as readonly string[]).includes(extensionOf(name))
+}
+
+/** True for a camera RAW file name (by extension: RAW formats are TIFF-like and cannot be told apart by magic). */
+export function isRawFileName(name: string): boolean {
+  return (RAW_EXTENSIONS as readonly string[]).includes(extensionOf(name))
 }

@@ -29,6 +29,15 @@ describe('image paths', () => {
     )
   })
 
+  it('a folder walk finds HEIC/HEIF and camera RAW files by extension, any case, and not their sidecars', async () => {
+    const shoot = join(tmp, 'shoot')
+    await mkdir(shoot)
+    const names = ['a.HEIC', 'b.heif', 'c.hif', 'd.dng', 'e.CR3', 'f.nef', 'g.ARW', 'h.raf', 'i.orf', 'j.cr2']
+    for (const name of [...names, 'd.dng.xmp', 'e.xmp', 'notes.heic.txt'])
+      await writeFile(join(shoot, name), 'x')
+    expect(await imagesInFolder(shoot)).toEqual(names.map((name) => join(shoot, name)))
+  })
+
   it('keeps files named explicitly, expands folders, and gives each unusable path its reason', async () => {
     const entries = await expandImagePaths([
       join(tmp, 'album/notes.txt'),

@@ -58,6 +58,17 @@ describe('file broker', () => {
     expect(refs.map((r) => r.name)).toEqual(['screenshot'])
   })
 
+  it('accepts dropped HEIC and RAW files, a folder of them, and a HEIC whose name does not say so', async () => {
+    const dir = await tempDir()
+    const heicRaw = (name: string) => image(join('heic-raw', name))
+    await copyFile(heicRaw('wide.heic'), join(dir, 'IMG_0001.HEIC'))
+    await copyFile(heicRaw('preview.dng'), join(dir, 'DSC_0002.dng'))
+    await copyFile(heicRaw('rotated.heic'), join(dir, 'from-phone'))
+    await writeFile(join(dir, 'DSC_0002.dng.xmp'), '<x:xmpmeta/>')
+    const refs = await broker().grantPaths([dir, join(dir, 'from-phone')], 'drop')
+    expect(refs.map((r) => r.name)).toEqual(['DSC_0002.dng', 'IMG_0001.HEIC', 'from-phone'])
+  })
+
   it('gives the same id when the same file is dropped again (also through a symlink)', async () => {
     const dir = await tempDir()
     await symlink(image('square.png'), join(dir, 'alias.png'))

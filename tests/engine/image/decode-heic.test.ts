@@ -66,6 +66,15 @@ describe('HEIC through libheif (WebAssembly)', () => {
     expect(isRed(pixel(image, 4, 4))).toBe(false)
   })
 
+  test('rotated.heic is exactly wide.heic turned 90° anticlockwise (same HEVC input, irot applied by libheif)', async () => {
+    const plain = await decodeImage(wide)
+    const turned = await sharp(Buffer.from(plain.data), { raw: { width: 96, height: 64, channels: 3 } })
+      .rotate(-90)
+      .raw()
+      .toBuffer()
+    expect(Buffer.from((await decodeImage(rotated)).data).equals(turned)).toBe(true)
+  })
+
   test('bytes and a path give the same pixels', async () => {
     const fromPath = await decodeImage(rotated)
     const fromBytes = await decodeImage(readFileSync(rotated), { name: 'rotated.heic' })
