@@ -24,6 +24,7 @@ import { StoreService } from './store-service.ts'
 import type { JobChannel } from './supervisor.ts'
 import { WorkerSupervisor } from './supervisor.ts'
 import { makeThumbnail, ThumbnailCache } from './thumbnails.ts'
+import { RawPreviewReader } from '../metadata/raw-preview.ts'
 import type { WorkerLauncher } from './worker-process.ts'
 
 /** What only the transport can do: show system dialogs (Electron) or stand in for them (the browser test bridge). */
@@ -133,6 +134,8 @@ export class AppHost<Port = never> {
   /** Images granted by the app itself (menu › Open…), for the page to add to its list. */
   readonly onImagesAdded = new Listeners<ImageRef[]>()
   private readonly thumbnails = new ThumbnailCache()
+  /** RAW thumbnails come from the embedded preview (one ExifTool process, started by the first RAW). */
+  private readonly rawPreviews = new RawPreviewReader()
   private readonly handlers: Handlers<Port>
 
   private constructor(
@@ -212,6 +215,7 @@ export class AppHost<Port = never> {
   async close(): Promise<void> {
     await this.store.close().catch(() => undefined)
     await this.library.close().catch(() => undefined)
+    await this.rawPreviews.close().catch(() => undefined)
     await this.supervisor.stop()
     await this.broker.close()
   }
@@ -232,7 +236,7 @@ export class AppHost<Port = never> {
       'images.fromBytes': ({ name, bytes }) => this.broker.grantBytes(name, bytes),
       'images.thumbnail': ({ id }) => {
         const grant = this.broker.resolve(id)
-        return this.thumbnails.get(id, () => makeThumbnail(grant.path, grant.name))
+        return this.thumbnails.get(id, () => makeThumbnail(grant.path, grant.name, this.rawPreviews))
       },
       'images.metadata': ({ id }) => this.library.readMetadata(id),
       describe: async ({ jobId, request }, context) => {
