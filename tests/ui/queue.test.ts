@@ -73,7 +73,7 @@ describe('queue reducer: one job at a time', () => {
       state
     )
     expect(state.items['a']).toMatchObject({ status: 'describing', text: ' A cat', stage: 'generating' })
-    expect(state.running).toBe('a')
+    expect(state.running).toEqual(['a'])
     expect(nextToRun(state)).toBeNull()
   })
 
@@ -90,7 +90,7 @@ describe('queue reducer: one job at a time', () => {
       stage: null,
       prompt: 'Describe.'
     })
-    expect(state.running).toBeNull()
+    expect(state.running).toEqual([])
     expect(nextToRun(state)).toBe('b')
     expect(state.batch).toMatchObject({ total: 2, finished: 1 })
   })
@@ -182,7 +182,7 @@ describe('queue reducer: pause, priority, stop and cancel', () => {
     ])
     expect(state.order).toEqual(['c'])
     expect(state.selectedId).toBe('c')
-    expect(state.running).toBeNull()
+    expect(state.running).toEqual([])
     expect(nextToRun(state)).toBe('c')
     expect(state.batch?.total).toBe(1)
   })

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react'
 import type { InstalledModelInfo, SmolvlmApi, VariantChoice } from '../../shared/api.ts'
+import { autoBatchSize } from '../../shared/settings.ts'
 import { FirstRunScreen } from './components/FirstRunScreen.tsx'
 import { HelpOverlay } from './components/HelpOverlay.tsx'
 import { ModelManager } from './components/ModelManager.tsx'
@@ -36,6 +37,9 @@ export function App({ api }: { api: SmolvlmApi }): React.JSX.Element {
         onCaption: (caption) => void api.library.record([caption]).catch(() => undefined)
       })
   )
+  // Images captioned together: the setting, or what automatic means for the loaded model.
+  const batchSize = settings?.batchSize ?? autoBatchSize(model.status)
+  useEffect(() => controller.setBatchSize(batchSize), [controller, batchSize])
   const [dialog, setDialog] = useState<DialogName | null>(null)
   const [mac] = useState(isMacPlatform)
   const [probe, setProbe] = useState<Probe>('unknown')

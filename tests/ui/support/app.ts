@@ -33,6 +33,8 @@ export interface AppOptions {
   readonly reducedMotion?: boolean
   /** The caption library's file (default none: searches say the library is not set up). */
   readonly libraryFile?: string
+  /** The model folder jobs load (default FIXTURE_MODEL, whose decoder cannot batch). */
+  readonly modelDir?: string
 }
 
 export interface AppHarness {
@@ -52,7 +54,7 @@ export async function openApp(options: AppOptions = {}): Promise<AppHarness> {
   const settingsDir = await tempDir('ui-settings-')
   const exportDir = await tempDir('ui-export-')
   const bridge = await startBridge({
-    modelDir: FIXTURE_MODEL,
+    modelDir: options.modelDir ?? FIXTURE_MODEL,
     settingsDir,
     exportDir,
     openPaths: options.openPaths ?? [],

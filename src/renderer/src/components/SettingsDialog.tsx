@@ -1,10 +1,13 @@
 /**
  * Settings, saved as they change (settings.update): the model and its precision, the device (with the provider
- * that really runs and any fallback), generation (length, sampling), speed (fast mode, resize) and the theme.
+ * that really runs and any fallback), generation (length, sampling), speed (fast mode, resize, batch size) and
+ * the theme.
  */
 import { useId } from 'react'
 import type { ModelStatus, Settings, SettingsPatch } from '../../../shared/api.ts'
+import { LIMITS } from '../../../shared/limits.ts'
 import type { Variant } from '../../../shared/model.ts'
+import { autoBatchSize } from '../../../shared/settings.ts'
 import { DEVICES, VARIANTS } from '../../../shared/model.ts'
 import type { ModelStoreHandle } from '../hooks/useModelStore.ts'
 import { findInstalled } from '../state/models.ts'
@@ -298,6 +301,21 @@ export function SettingsDialog(props: SettingsDialogProps): React.JSX.Element {
           optional
           placeholder="model default"
           onCommit={(value) => update({ longestEdge: value })}
+        />
+        <NumberField
+          label="Images at once (batch size)"
+          hint={
+            'Captions this many images together. Larger batches use more memory for more speed, mostly in fast ' +
+            'mode: with tiles the image encoder takes most of the time. Empty: automatic, 4 on the CPU where ' +
+            'the model can batch, otherwise 1.'
+          }
+          value={settings.batchSize}
+          min={1}
+          max={LIMITS.batchSize}
+          integer
+          optional
+          placeholder={`automatic (${autoBatchSize(props.status)} now)`}
+          onCommit={(value) => update({ batchSize: value })}
         />
       </fieldset>
       <fieldset className="settings__section">

@@ -80,12 +80,13 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
   const intake = useImageIntake({ api, accept, notify })
 
   // Tell screen readers when a caption is finished (the streaming text itself is not announced token by token).
-  const lastRunning = useRef<string | null>(null)
+  const lastRunning = useRef<readonly string[]>([])
   useEffect(() => {
     const previous = lastRunning.current
     lastRunning.current = queue.running
-    if (previous === null || previous === queue.running) return
-    const item = queue.items[previous]
+    // Images of a group end one by one: tell about the latest that ended.
+    const ended = previous.filter((id) => !queue.running.includes(id)).at(-1)
+    const item = ended === undefined ? undefined : queue.items[ended]
     if (!item) return
     if (item.status === 'done') setAnnouncement(`Caption ready for ${item.image.name}.`)
     else if (item.status === 'error')
@@ -260,7 +261,7 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         undescribed={counts.idle + counts.stopped + counts.error}
         total={queue.order.length}
         pausedQueued={queue.paused ? queue.pending.length : 0}
-        busy={queue.running !== null || queue.pending.length > 0 || queue.priority.length > 0}
+        busy={queue.running.length > 0 || queue.pending.length > 0 || queue.priority.length > 0}
         onResume={() => controller.resume()}
         inputRef={promptRef}
         mod={mod}
@@ -333,7 +334,11 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         variant={settings.variant}
         lastStats={queue.lastStats}
         queued={queue.pending.length + queue.priority.length}
-        running={queue.running !== null ? (queue.items[queue.running]?.image.name ?? null) : null}
+        running={
+          queue.running.length > 1
+            ? `${queue.running.length} images together`
+            : (queue.items[queue.running[0] ?? '']?.image.name ?? null)
+        }
         paused={queue.paused}
         onModelClick={() => props.openDialog('models')}
       />

@@ -1,5 +1,6 @@
 /**
- * The queue's side effects around the pure reducer: it starts the next caption job whenever the worker is free,
+ * The queue's side effects around the pure reducer: it starts the next caption job (or group of up to the batch
+ * size, decoded together by the worker, each image still its own job) whenever the worker is free,
  * routes each job's events back into the state, cancels, and runs follow-up questions. React reads it as an
  * external store (useSyncExternalStore), so no effect can start a job twice (StrictMode mounts effects twice).
  *
@@ -10,9 +11,10 @@ import type { DescribeJob, ImageRef, JobEvent, SmolvlmApi } from '../../../share
 import { DEFAULT_PROMPT } from '../../../shared/settings.ts'
 import { followUpMessages } from './follow-up.ts'
 import type { QueueAction, QueueState } from './queue.ts'
-import { EMPTY_QUEUE, nextToRun, reduceQueue, undescribedIds } from './queue.ts'
+import { EMPTY_QUEUE, nextGroup, reduceQueue, undescribedIds } from './queue.ts'
 
-export type DescribeApi = Pick<SmolvlmApi, 'describe'>
+/** describeBatch is optional: without it every image runs alone. */
+export type DescribeApi = Pick<SmolvlmApi, 'describe'> & Partial<Pick<SmolvlmApi, 'describeBatch'>>
 
 export interface QueueControllerOptions {
   readonly clock?: () => number
@@ -20,6 +22,8 @@ export interface QueueControllerOptions {
   readonly nextFrame?: (callback: () => void) => void
   /** A caption finished (not stopped, not empty): the app keeps it in the caption library. */
   readonly onCaption?: (caption: { imageId: string; prompt: string; text: string }) => void
+  /** Images sent to the worker together at most (the batch size setting; 1 to start). */
+  readonly batchSize?: number
 }
 
 const isTerminal = (event: JobEvent): boolean => event.type === 'done' || event.type === 'error'
@@ -32,6 +36,7 @@ export class QueueController {
   private frameRequested = false
   private followUpCounter = 0
   private localJobs = 0
+  private batchSize: number
   private readonly clock: () => number
   private readonly nextFrame: (callback: () => void) => void
   private readonly onCaption: QueueControllerOptions['onCaption']
@@ -42,6 +47,7 @@ export class QueueController {
   ) {
     this.clock = options.clock ?? (() => Date.now())
     this.onCaption = options.onCaption
+    this.batchSize = options.batchSize ?? 1
     this.nextFrame =
       options.nextFrame ??
       ((callback) => {
@@ -107,12 +113,23 @@ export class QueueController {
     else if (item.status === 'describing' && item.jobId) this.jobs.get(item.jobId)?.cancel()
   }
 
-  /** Stops whatever caption is being written now (the batch goes on with the next image unless paused). */
+  /**
+   * Stops whatever captions are being written now: the running image, or every image of the running group (the
+   * batch goes on with the next images unless paused).
+   */
   stopCurrent(): boolean {
     const running = this.state.running
-    if (running === null) return false
-    this.stop(running)
+    if (running.length === 0) return false
+    for (const id of running) this.stop(id)
     return true
+  }
+
+  /** How many images the next jobs may take together (the batch size setting); running ones are not touched. */
+  setBatchSize(size: number): void {
+    const next = Math.max(1, Math.floor(size))
+    if (next === this.batchSize) return
+    this.batchSize = next
+    this.pump()
   }
 
   /** Ends the batch: the queue is emptied and the running job stopped. */
@@ -214,21 +231,78 @@ export class QueueController {
     })
   }
 
-  /** Starts the next caption job when none is running. */
+  /** Starts the next caption job, or group of images with one prompt decoded together, when none is running. */
   private pump(): void {
-    const id = nextToRun(this.state)
-    if (id === null) return
-    const item = this.state.items[id]!
-    const prompt = item.queuedPrompt ?? DEFAULT_PROMPT
-    // Follow-ups of this image are about the caption being replaced: stop them.
-    for (const f of item.followUps) if (f.status === 'answering' && f.jobId) this.jobs.get(f.jobId)?.cancel()
-    const job = this.launch({ images: [id], prompt }, (jobId, event) => {
+    const ids = nextGroup(this.state, this.api.describeBatch ? this.batchSize : 1)
+    if (ids.length === 0) return
+    const prompt = this.state.items[ids[0]!]!.queuedPrompt ?? DEFAULT_PROMPT
+    // Follow-ups of these images are about the captions being replaced: stop them.
+    for (const id of ids)
+      for (const f of this.state.items[id]!.followUps)
+        if (f.status === 'answering' && f.jobId) this.jobs.get(f.jobId)?.cancel()
+    const onEvent = (id: string, jobId: string, event: JobEvent): void => {
       this.dispatch({ type: 'job-event', id, jobId, event, at: this.clock() })
       if (event.type === 'done' && !event.cancelled && event.text.trim() !== '')
         this.onCaption?.({ imageId: id, prompt, text: event.text })
+    }
+    if (ids.length === 1) {
+      const id = ids[0]!
+      const job = this.launch({ images: [id], prompt }, (jobId, event) => onEvent(id, jobId, event))
+      this.dispatch({ type: 'start', id, jobId: job.jobId, at: this.clock() })
+      job.release()
+      return
+    }
+    const group = this.launchGroup(ids, prompt, (index, jobId, event) => onEvent(ids[index]!, jobId, event))
+    this.dispatch({
+      type: 'start-group',
+      jobs: ids.map((id, index) => ({ id, jobId: group.jobIds[index]! })),
+      at: this.clock()
     })
-    this.dispatch({ type: 'start', id, jobId: job.jobId, at: this.clock() })
-    job.release()
+    group.release()
+  }
+
+  /**
+   * Starts one job per image, decoded together (describeBatch), and routes each one's events like launch() does,
+   * with the image's index.
+   */
+  private launchGroup(
+    ids: readonly string[],
+    prompt: string,
+    onEvent: (index: number, jobId: string, event: JobEvent) => void
+  ): { jobIds: string[]; release(): void } {
+    let released = false
+    let jobIds: string[] = []
+    const early: [number, JobEvent][] = []
+    const route = (index: number, event: JobEvent): void => {
+      if (!released) {
+        early.push([index, event])
+        return
+      }
+      if (isTerminal(event)) this.jobs.delete(jobIds[index]!)
+      onEvent(index, jobIds[index]!, event)
+    }
+    try {
+      const jobs = this.api.describeBatch!({ images: ids, prompt }, route)
+      jobIds = jobs.map((job) => job.jobId)
+      for (const job of jobs) this.jobs.set(job.jobId, job)
+    } catch (error) {
+      // The API refused at once: end every job as the host would, with its sentence.
+      const message = error instanceof Error ? error.message : String(error)
+      jobIds = ids.map(() => `refused-${++this.localJobs}`)
+      early.push(
+        ...ids.map((_, index): [number, JobEvent] => [
+          index,
+          { type: 'error', error: { code: 'internal', message } }
+        ])
+      )
+    }
+    return {
+      jobIds,
+      release: () => {
+        released = true
+        for (const [index, event] of early.splice(0)) route(index, event)
+      }
+    }
   }
 
   /**

@@ -65,8 +65,11 @@ export interface QueueState {
   readonly pending: readonly string[]
   /** Images asked for one at a time (regenerate, describe this one): they go first and run even while paused. */
   readonly priority: readonly string[]
-  /** The image whose caption job is running (one at a time: the worker runs one generation at a time anyway). */
-  readonly running: string | null
+  /**
+   * The images whose caption jobs are running: one, or a group decoded together (the batch size setting). The
+   * next job or group starts when all of them have ended.
+   */
+  readonly running: readonly string[]
   readonly paused: boolean
   readonly batch: Batch | null
   readonly selectedId: string | null
@@ -81,6 +84,8 @@ export type QueueAction =
   /** An image with a caption kept in the library (a search result): on the list as done, ready to save again. */
   | { type: 'add-kept'; image: ImageRef; text: string; prompt: string }
   | { type: 'start'; id: string; jobId: string; at: number }
+  /** Several queued images started together (decoded as one group: the batch size setting), each its own job. */
+  | { type: 'start-group'; jobs: readonly { id: string; jobId: string }[]; at: number }
   | { type: 'job-event'; id: string; jobId: string; event: JobEvent; at: number }
   /** Takes queued images off the queue (stop on a queued card, cancel the batch). */
   | { type: 'unqueue'; ids: readonly string[]; at: number }
@@ -99,7 +104,7 @@ export const EMPTY_QUEUE: QueueState = {
   items: {},
   pending: [],
   priority: [],
-  running: null,
+  running: [],
   paused: false,
   batch: null,
   selectedId: null,
@@ -158,7 +163,7 @@ function growBatch(state: QueueState, count: number, at: number): Batch | null {
 function settleBatch(state: QueueState, at: number): QueueState {
   const batch = state.batch
   if (!isActiveBatch(batch)) return state
-  if (state.running !== null || state.pending.length > 0 || state.priority.length > 0) return state
+  if (state.running.length > 0 || state.pending.length > 0 || state.priority.length > 0) return state
   if (batch.total === 0) return { ...state, batch: null }
   const activeMs = batch.activeMs + (batch.resumedAt === null ? 0 : Math.max(0, at - batch.resumedAt))
   return { ...state, batch: { ...batch, activeMs, resumedAt: null, endedAt: at } }
@@ -213,35 +218,46 @@ function unqueue(state: QueueState, ids: readonly string[], at: number): QueueSt
   )
 }
 
-function start(state: QueueState, id: string, jobId: string): QueueState {
-  const item = state.items[id]
-  if (!item || item.status !== 'queued' || state.running !== null) return state
+/** Starts queued images, one job each, when nothing is running; images that are not queued are left out. */
+function start(state: QueueState, jobs: readonly { id: string; jobId: string }[]): QueueState {
+  if (state.running.length > 0) return state
+  const items = { ...state.items }
+  const started: string[] = []
+  for (const { id, jobId } of jobs) {
+    const item = items[id]
+    if (!item || item.status !== 'queued' || started.includes(id)) continue
+    items[id] = {
+      ...item,
+      status: 'describing',
+      text: '',
+      prompt: item.queuedPrompt,
+      queuedPrompt: null,
+      queuedFrom: null,
+      jobId,
+      stage: 'waiting',
+      error: null,
+      stats: null,
+      // Follow-ups talked about the old caption; a new caption starts a new conversation.
+      followUps: []
+    }
+    started.push(id)
+  }
+  if (started.length === 0) return state
   return {
     ...state,
-    items: {
-      ...state.items,
-      [id]: {
-        ...item,
-        status: 'describing',
-        text: '',
-        prompt: item.queuedPrompt,
-        queuedPrompt: null,
-        queuedFrom: null,
-        jobId,
-        stage: 'waiting',
-        error: null,
-        stats: null,
-        // Follow-ups talked about the old caption; a new caption starts a new conversation.
-        followUps: []
-      }
-    },
-    pending: state.pending.filter((other) => other !== id),
-    priority: state.priority.filter((other) => other !== id),
-    running: id
+    items,
+    pending: state.pending.filter((other) => !started.includes(other)),
+    priority: state.priority.filter((other) => !started.includes(other)),
+    running: started
   }
 }
 
-function finishRunning(state: QueueState, outcome: 'done' | 'stopped' | 'error', at: number): QueueState {
+function finishRunning(
+  state: QueueState,
+  id: string,
+  outcome: 'done' | 'stopped' | 'error',
+  at: number
+): QueueState {
   const batch = isActiveBatch(state.batch)
     ? {
         ...state.batch,
@@ -250,7 +266,7 @@ function finishRunning(state: QueueState, outcome: 'done' | 'stopped' | 'error',
         stopped: state.batch.stopped + (outcome === 'stopped' ? 1 : 0)
       }
     : state.batch
-  return settleBatch({ ...state, running: null, batch }, at)
+  return settleBatch({ ...state, running: state.running.filter((other) => other !== id), batch }, at)
 }
 
 function captionEvent(state: QueueState, id: string, jobId: string, event: JobEvent, at: number): QueueState {
@@ -275,7 +291,7 @@ function captionEvent(state: QueueState, id: string, jobId: string, event: JobEv
       }))
       const withStats =
         event.cancelled || event.stats.generatedTokens === 0 ? next : { ...next, lastStats: event.stats }
-      return state.running === id ? finishRunning(withStats, status, at) : withStats
+      return state.running.includes(id) ? finishRunning(withStats, id, status, at) : withStats
     }
     case 'error': {
       const stopped = event.error.code === 'cancelled'
@@ -285,7 +301,7 @@ function captionEvent(state: QueueState, id: string, jobId: string, event: JobEv
         stage: null,
         error: stopped ? null : event.error
       }))
-      return state.running === id ? finishRunning(next, stopped ? 'stopped' : 'error', at) : next
+      return state.running.includes(id) ? finishRunning(next, id, stopped ? 'stopped' : 'error', at) : next
     }
   }
 }
@@ -349,7 +365,9 @@ function remove(state: QueueState, ids: readonly string[], at: number): QueueSta
       items,
       pending: state.pending.filter((id) => !gone.has(id)),
       priority: state.priority.filter((id) => !gone.has(id)),
-      running: state.running !== null && gone.has(state.running) ? null : state.running,
+      running: state.running.some((id) => gone.has(id))
+        ? state.running.filter((id) => !gone.has(id))
+        : state.running,
       selectedId,
       batch
     },
@@ -409,7 +427,9 @@ export function reduceQueue(state: QueueState, action: QueueAction): QueueState 
     case 'unqueue':
       return unqueue(state, action.ids, action.at)
     case 'start':
-      return start(state, action.id, action.jobId)
+      return start(state, [{ id: action.id, jobId: action.jobId }])
+    case 'start-group':
+      return start(state, action.jobs)
     case 'job-event':
       return captionEvent(state, action.id, action.jobId, action.event, action.at)
     case 'pause': {
@@ -480,8 +500,21 @@ export function reduceQueue(state: QueueState, action: QueueAction): QueueState 
 
 /** The image to start next: asked-for ones first (even while paused), then the batch unless paused. */
 export function nextToRun(state: QueueState): string | null {
-  if (state.running !== null) return null
+  if (state.running.length > 0) return null
   return state.priority[0] ?? (state.paused ? null : (state.pending[0] ?? null))
+}
+
+/**
+ * The images to start next together: the one nextToRun names, then up to `size` in all of those waiting (asked-for
+ * first, the queue unless paused) that were queued with the same prompt, in queue order. The options besides the
+ * prompt come from the settings when the job starts, so they are the same for all of them.
+ */
+export function nextGroup(state: QueueState, size: number): string[] {
+  const lead = nextToRun(state)
+  if (lead === null) return []
+  const prompt = state.items[lead]!.queuedPrompt
+  const waiting = state.paused ? state.priority : [...state.priority, ...state.pending]
+  return waiting.filter((id) => state.items[id]!.queuedPrompt === prompt).slice(0, Math.max(1, size))
 }
 
 export interface BatchProgress {
