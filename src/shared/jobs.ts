@@ -142,11 +142,24 @@ export const DescribeStatsSchema = z.strictObject({
 })
 export type DescribeStats = z.infer<typeof DescribeStatsSchema>
 
+/** An image of the job described from a RAW file's embedded JPEG preview: its index and the size described. */
+export const PreviewUsedSchema = z.strictObject({
+  image: z
+    .int()
+    .min(0)
+    .max(LIMITS.imagesPerJob - 1),
+  width: z.int().min(1).max(65_535),
+  height: z.int().min(1).max(65_535)
+})
+export type PreviewUsed = z.infer<typeof PreviewUsedSchema>
+
 export const StartedEventSchema = z.strictObject({
   type: z.literal('started'),
   inputTokens: z.int().min(0),
   tiles: z.int().min(0),
-  grids: z.array(TileGridSchema).max(LIMITS.imagesPerJob)
+  grids: z.array(TileGridSchema).max(LIMITS.imagesPerJob),
+  /** Only when some image is a RAW file: the card says its caption comes from the embedded preview. */
+  previews: z.array(PreviewUsedSchema).max(LIMITS.imagesPerJob).optional()
 })
 export const ProgressEventSchema = z.strictObject({
   type: z.literal('progress'),

@@ -1,7 +1,8 @@
 import { describeBatch } from '../engine/describe-batch.ts'
 import { SmolVLM } from '../engine/smolvlm.ts'
-import type { DescribeEvent } from '../engine/smolvlm.ts'
-import type { JobEvent, ModelSpec } from '../shared/contract.ts'
+import type { DescribeEvent, DescribeRequest, ImageInput } from '../engine/smolvlm.ts'
+import { describableImage, RawPreviewReader } from '../metadata/raw-preview.ts'
+import type { JobEvent, ModelSpec, PreviewUsed, WorkerDescribeRequest } from '../shared/contract.ts'
 import { toErrorInfo } from '../shared/contract.ts'
 import type { DescribableModel } from './model.ts'
 
@@ -36,6 +37,31 @@ function toJobEvent(event: DescribeEvent): Exclude<JobEvent, { type: 'error' }> 
   }
 }
 
+/**
+ * The request as the engine takes it: RAW files become their embedded JPEG preview (src/metadata/raw-preview.ts),
+ * and which images did so, at what size, for the started event. A RAW without a usable preview throws bad-image.
+ */
+async function engineRequest(
+  request: WorkerDescribeRequest,
+  reader: RawPreviewReader
+): Promise<{ request: DescribeRequest; previews: PreviewUsed[] }> {
+  const images: ImageInput[] = []
+  const previews: PreviewUsed[] = []
+  for (const [index, path] of request.images.entries()) {
+    const image = await describableImage(path, reader)
+    images.push(image.input)
+    if (image.preview)
+      previews.push({ image: index, width: image.preview.width, height: image.preview.height })
+  }
+  return { request: { ...request, images }, previews }
+}
+
+/** The engine's events as contract events, the started one saying which images were RAW previews. */
+function withPreviews(event: DescribeEvent, previews: readonly PreviewUsed[]) {
+  const job = toJobEvent(event)
+  return job.type === 'started' && previews.length > 0 ? { ...job, previews: [...previews] } : job
+}
+
 /** Loads a model folder with the engine (src/engine) and adapts it to the runner. */
 export async function loadEngineModel(spec: ModelSpec): Promise<DescribableModel> {
   const model = await SmolVLM.load(spec.dir, {
@@ -43,21 +69,43 @@ export async function loadEngineModel(spec: ModelSpec): Promise<DescribableModel
     device: spec.device,
     threads: spec.threads
   })
+  // One ExifTool process for RAW previews, started by the first RAW job, ended with the model.
+  const rawPreviews = new RawPreviewReader()
   return {
     info: model.info,
     canBatch: model.canBatch,
     async *describe(request, options) {
-      for await (const event of model.describe(request, { signal: options.signal })) yield toJobEvent(event)
+      const prepared = await engineRequest(request, rawPreviews)
+      for await (const event of model.describe(prepared.request, { signal: options.signal }))
+        yield withPreviews(event, prepared.previews)
     },
     async *describeBatch(requests, options) {
+      // A RAW without a usable preview fails its own job; the others go on as a smaller batch.
+      const ready: { index: number; request: DescribeRequest; previews: PreviewUsed[] }[] = []
+      for (const [index, request] of requests.entries()) {
+        try {
+          ready.push({ index, ...(await engineRequest(request, rawPreviews)) })
+        } catch (error) {
+          yield { index, error: toErrorInfo(error) }
+        }
+      }
+      if (ready.length === 0) return
       // The whole batch in one window: the runner was sent as many images as the batch size setting allows.
-      const batch = describeBatch(model, requests, { batchSize: requests.length, signals: options.signals })
+      const batch = describeBatch(
+        model,
+        ready.map((r) => r.request),
+        { batchSize: ready.length, signals: ready.map((r) => options.signals[r.index]!) }
+      )
       for await (const item of batch) {
+        const { index, previews } = ready[item.index]!
         yield 'error' in item
-          ? { index: item.index, error: toErrorInfo(item.error) }
-          : { index: item.index, event: toJobEvent(item.event) }
+          ? { index, error: toErrorInfo(item.error) }
+          : { index, event: withPreviews(item.event, previews) }
       }
     },
-    dispose: () => model.dispose()
+    dispose: async () => {
+      await rawPreviews.close().catch(() => undefined)
+      await model.dispose()
+    }
   }
 }

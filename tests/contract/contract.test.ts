@@ -142,10 +142,26 @@ describe('main → worker messages', () => {
   })
 })
 
+/** A started event naming one RAW preview. */
+const startedWith = (preview: object) => ({
+  type: 'started',
+  inputTokens: 1,
+  tiles: 1,
+  grids: [],
+  previews: [preview]
+})
+
 describe('worker → main messages and job events', () => {
   it('accepts each event kind', () => {
     const events = [
       { type: 'started', inputTokens: 10, tiles: 1, grids: [{ rows: 0, cols: 0 }] },
+      {
+        type: 'started',
+        inputTokens: 10,
+        tiles: 1,
+        grids: [{ rows: 0, cols: 0 }],
+        previews: [{ image: 0, width: 480, height: 640 }]
+      },
       { type: 'progress', stage: 'vision', ms: 12.5 },
       { type: 'token', id: 5, text: ' a' },
       { type: 'token', id: null, text: '…' },
@@ -180,7 +196,10 @@ describe('worker → main messages and job events', () => {
     ['a 1 MB token', { type: 'token', id: 1, text: 'x'.repeat(1024 * 1024) }],
     ['a negative token id', { type: 'token', id: -1, text: 'x' }],
     ['an unknown stage', { type: 'progress', stage: 'mining', ms: 1 }],
-    ['a negative duration', { type: 'progress', stage: 'vision', ms: -1 }]
+    ['a negative duration', { type: 'progress', stage: 'vision', ms: -1 }],
+    ['a RAW preview of width 0', startedWith({ image: 0, width: 0, height: 640 })],
+    ['a RAW preview with a path in it', startedWith({ image: 0, width: 480, height: 640, path: '/a/x.dng' })],
+    ['a RAW preview of an image index past the job', startedWith({ image: 32, width: 480, height: 640 })]
   ])('rejects %s', (_what, value) => {
     expect(ok(JobEventSchema, value)).toBe(false)
   })
