@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DescribeOptionsSchema, PromptSchema, SamplingSchema } from './jobs.ts'
+import { DEFAULT_KEYWORD_OPTIONS, KeywordOptionsSchema } from './keywords.ts'
 import { LIMITS } from './limits.ts'
 import { DeviceSchema, VariantSchema } from './model.ts'
 import { SidecarPolicySchema, TriggerWordSchema } from './results.ts'
@@ -28,7 +29,9 @@ const shape = {
   triggerWord: TriggerWordSchema,
   theme: z.enum(['system', 'light', 'dark']),
   /** Keep every finished caption in the caption library (searchable; it never leaves this machine). */
-  keepHistory: z.boolean()
+  keepHistory: z.boolean(),
+  /** Keyword mode (the keyword preset): how its answer becomes a keyword list (src/shared/keywords.ts). */
+  keywords: KeywordOptionsSchema
 }
 
 export const SettingsSchema = z.strictObject(shape)
@@ -53,7 +56,8 @@ export const DEFAULT_SETTINGS: Settings = {
   sidecarPolicy: 'skip',
   triggerWord: '',
   theme: 'system',
-  keepHistory: true
+  keepHistory: true,
+  keywords: DEFAULT_KEYWORD_OPTIONS
 }
 
 /**

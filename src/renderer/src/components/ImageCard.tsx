@@ -127,6 +127,14 @@ function ImageCardView({ api, item, selected, modelLoading, actions }: ImageCard
           <h3 className="card__name" title={name}>
             {name}
           </h3>
+          {item.preview && (
+            <span
+              className="card__note"
+              title={`Described from the RAW file's embedded JPEG preview, ${item.preview.width}×${item.preview.height}`}
+            >
+              preview {item.preview.width}×{item.preview.height}
+            </span>
+          )}
           <StatusBadge status={item.status} />
         </div>
         <CaptionArea item={item} modelLoading={modelLoading} />

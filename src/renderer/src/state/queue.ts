@@ -38,6 +38,8 @@ export interface QueueItem {
   readonly stage: Stage | null
   readonly error: ErrorInfo | null
   readonly stats: DescribeStats | null
+  /** Set when the caption comes from a RAW file's embedded JPEG preview: the size described. */
+  readonly preview?: { readonly width: number; readonly height: number }
   readonly followUps: readonly FollowUp[]
 }
 
@@ -275,7 +277,11 @@ function captionEvent(state: QueueState, id: string, jobId: string, event: JobEv
   if (!item || item.jobId !== jobId || item.status !== 'describing') return state
   switch (event.type) {
     case 'started':
-      return withItem(state, id, (it) => ({ ...it, stage: 'started' }))
+      return withItem(state, id, (it) => ({
+        ...it,
+        stage: 'started',
+        preview: event.previews?.find((used) => used.image === 0)
+      }))
     case 'progress':
       return withItem(state, id, (it) => ({ ...it, stage: event.stage }))
     case 'token':
