@@ -19,7 +19,8 @@ export const CSV_COLUMNS = [
   'generated_tokens',
   'tokens_per_second',
   'total_ms',
-  'cancelled'
+  'cancelled',
+  'keywords'
 ] as const
 
 /**
@@ -49,7 +50,9 @@ export function toCsv(rows: readonly ResolvedRow[]): string {
         row.generatedTokens,
         row.tokensPerSecond === undefined ? undefined : Math.round(row.tokensPerSecond * 100) / 100,
         row.totalMs === undefined ? undefined : Math.round(row.totalMs),
-        row.cancelled
+        row.cancelled,
+        // Keyword mode: the list as a JSON array in one cell (the JSONL export has a real array).
+        row.keywords === undefined ? undefined : JSON.stringify(row.keywords)
       ]
         .map(csvField)
         .join(',')
@@ -72,7 +75,8 @@ export function toJsonl(rows: readonly ResolvedRow[]): string {
         generatedTokens: row.generatedTokens,
         tokensPerSecond: row.tokensPerSecond,
         totalMs: row.totalMs,
-        cancelled: row.cancelled
+        cancelled: row.cancelled,
+        keywords: row.keywords
       })
     )
     .map((line) => `${line}\n`)

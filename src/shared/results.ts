@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ImageIdSchema, ImageNameSchema } from './images.ts'
+import { KEYWORD_LIMITS } from './keywords.ts'
 import { LIMITS } from './limits.ts'
 
 /** What to do with an existing caption file next to an image. */
@@ -53,6 +54,11 @@ export type ExportFormat = z.infer<typeof ExportFormatSchema>
 export const ExportRowSchema = z.strictObject({
   imageId: ImageIdSchema,
   text: CaptionTextSchema,
+  /** Keyword mode: the caption's keyword list (src/shared/keywords.ts), saved as an array. */
+  keywords: z
+    .array(z.string().max(KEYWORD_LIMITS.keywordChars))
+    .max(KEYWORD_LIMITS.maxCount + KEYWORD_LIMITS.listEntries)
+    .optional(),
   prompt: z.string().max(LIMITS.promptChars).optional(),
   modelId: z.string().max(LIMITS.modelRefChars).optional(),
   variant: z.string().max(32).optional(),

@@ -165,10 +165,22 @@ describe('CSV and JSONL export', () => {
   it('writes a header and one CRLF-terminated line per row', () => {
     const csv = toCsv([row, { ...row, image: 'b,c.png', text: 'line one\nline two' }])
     expect(csv).toBe(
-      'image,path,caption,prompt,model,variant,provider,generated_tokens,tokens_per_second,total_ms,cancelled\r\n' +
-        'a.png,/p/a.png,a cat,,smolvlm-256m,,,3,,,\r\n' +
-        '"b,c.png",/p/a.png,"line one\nline two",,smolvlm-256m,,,3,,,\r\n'
+      'image,path,caption,prompt,model,variant,provider,generated_tokens,tokens_per_second,total_ms,cancelled,keywords\r\n' +
+        'a.png,/p/a.png,a cat,,smolvlm-256m,,,3,,,,\r\n' +
+        '"b,c.png",/p/a.png,"line one\nline two",,smolvlm-256m,,,3,,,,\r\n'
     )
+  })
+
+  it('writes a keyword list as a JSON array in one CSV cell, and as a real array in JSON Lines', () => {
+    const tagged = { ...row, text: 'Dog, red ball.', keywords: ['dog', 'red ball', 'say "hi"'] }
+    expect(toCsv([tagged]).split('\r\n')[1]).toBe(
+      'a.png,/p/a.png,"Dog, red ball.",,smolvlm-256m,,,3,,,,"[""dog"",""red ball"",""say \\""hi\\""""]"'
+    )
+    expect(JSON.parse(toJsonl([tagged]))).toMatchObject({
+      caption: 'Dog, red ball.',
+      keywords: ['dog', 'red ball', 'say "hi"']
+    })
+    expect(JSON.parse(toJsonl([row]))).not.toHaveProperty('keywords')
   })
 
   it('writes JSON Lines that read back exactly', () => {

@@ -76,7 +76,7 @@ describe('saving captions', () => {
     const csvPath = /to (.*\.csv)$/.exec((await csvNotice.textContent()) ?? '')![1]!
     const csv = (await readFile(csvPath, 'utf8')).trimEnd().split('\r\n')
     expect(csv[0]).toBe(
-      'image,path,caption,prompt,model,variant,provider,generated_tokens,tokens_per_second,total_ms,cancelled'
+      'image,path,caption,prompt,model,variant,provider,generated_tokens,tokens_per_second,total_ms,cancelled,keywords'
     )
     expect(csv.slice(1).map((line) => line.split(',')[0])).toEqual(['beach.png', 'dog.png', 'street.jpg'])
 

@@ -3,6 +3,7 @@ import type { ImageRef } from '../../src/shared/api.ts'
 import type { QueueAction, QueueState } from '../../src/renderer/src/state/queue.ts'
 import { EMPTY_QUEUE, reduceQueue } from '../../src/renderer/src/state/queue.ts'
 import { finishedItems, sidecarItems } from '../../src/renderer/src/state/results.ts'
+import { DEFAULT_KEYWORD_OPTIONS } from '../../src/shared/keywords.ts'
 
 const image = (id: string): ImageRef => ({ id, name: `${id}.png`, hasPath: true })
 const run = (actions: QueueAction[], state: QueueState = EMPTY_QUEUE): QueueState =>
@@ -20,7 +21,9 @@ describe('a kept caption put back on the list (search › Add to the list)', () 
     expect(state.order).toEqual(['kite'])
     expect(state.selectedId).toBe('kite')
     expect(state.items['kite']).toMatchObject({ status: 'done', text: 'A red kite.', prompt: 'Describe.' })
-    expect(sidecarItems(finishedItems(state))).toEqual([{ imageId: 'kite', text: 'A red kite.' }])
+    expect(sidecarItems(finishedItems(state), DEFAULT_KEYWORD_OPTIONS)).toEqual([
+      { imageId: 'kite', text: 'A red kite.', keywords: null }
+    ])
   })
 
   it('replaces the caption of an image already on the list, without adding it twice', () => {

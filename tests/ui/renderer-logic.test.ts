@@ -12,6 +12,7 @@ import { QueueController } from '../../src/renderer/src/state/queue-controller.t
 import { newItem } from '../../src/renderer/src/state/queue.ts'
 import type { QueueItem } from '../../src/renderer/src/state/queue.ts'
 import { exportRows, sidecarItems } from '../../src/renderer/src/state/results.ts'
+import { DEFAULT_KEYWORD_OPTIONS } from '../../src/shared/keywords.ts'
 import { chordLabel, commandFor, SHORTCUTS } from '../../src/renderer/src/state/shortcuts.ts'
 
 /** A describe API whose jobs the test finishes by hand. */
@@ -284,8 +285,12 @@ describe('prompts, formats and results', () => {
       { ...newItem(image('a')), status: 'done', text: '  A cat. ', prompt: 'P' },
       { ...newItem({ id: 'b', name: 'Pasted.png', hasPath: false }), status: 'done', text: 'B', prompt: 'P' }
     ]
-    expect(sidecarItems(items)).toEqual([{ imageId: 'a', text: 'A cat.' }])
-    expect(exportRows(items, { modelId: 'smolvlm-256m', status: null })[0]).toEqual({
+    expect(sidecarItems(items, DEFAULT_KEYWORD_OPTIONS)).toEqual([
+      { imageId: 'a', text: 'A cat.', keywords: null }
+    ])
+    expect(
+      exportRows(items, { modelId: 'smolvlm-256m', status: null, keywords: DEFAULT_KEYWORD_OPTIONS })[0]
+    ).toEqual({
       imageId: 'a',
       text: 'A cat.',
       prompt: 'P',

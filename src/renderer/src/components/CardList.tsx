@@ -6,6 +6,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useRef } from 'react'
 import type { SmolvlmApi } from '../../../shared/api.ts'
+import type { KeywordOptions } from '../../../shared/keywords.ts'
 import type { QueueState } from '../state/queue.ts'
 import type { CardActions } from './ImageCard.tsx'
 import { ImageCard } from './ImageCard.tsx'
@@ -20,6 +21,7 @@ export interface CardListProps {
   readonly actions: CardActions
   /** Bumped when the keyboard moved the selection: the selected card scrolls into view and takes focus. */
   readonly focusRequest: number
+  readonly keywordOptions: KeywordOptions
 }
 
 export function CardList({
@@ -27,7 +29,8 @@ export function CardList({
   queue,
   modelLoading,
   actions,
-  focusRequest
+  focusRequest,
+  keywordOptions
 }: CardListProps): React.JSX.Element {
   const scroller = useRef<HTMLDivElement>(null)
   const { order, items, selectedId } = queue
@@ -80,6 +83,7 @@ export function CardList({
                 selected={id === selectedId}
                 modelLoading={modelLoading}
                 actions={actions}
+                keywordOptions={keywordOptions}
               />
             </div>
           )

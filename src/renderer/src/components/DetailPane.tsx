@@ -4,12 +4,15 @@
  */
 import type { RefObject } from 'react'
 import type { SmolvlmApi } from '../../../shared/api.ts'
+import type { KeywordOptions } from '../../../shared/keywords.ts'
 import { formatBytes, formatDuration, formatRate } from '../state/format.ts'
 import type { QueueItem } from '../state/queue.ts'
 import { displayText } from '../state/queue.ts'
+import { itemKeywords } from '../state/keywords.ts'
 import { ExistingMetadata } from './ExistingMetadata.tsx'
 import { FollowUpChat } from './FollowUpChat.tsx'
 import { Icon } from './Icon.tsx'
+import { KeywordChips } from './KeywordChips.tsx'
 import { stageLabel, StatusBadge } from './StatusBadge.tsx'
 import { Thumb } from './Thumb.tsx'
 
@@ -25,6 +28,7 @@ export interface DetailPaneProps {
   readonly questionRef: RefObject<HTMLTextAreaElement | null>
   /** Bumped when the app wrote metadata (the pane reads the image's metadata again). */
   readonly metadataVersion?: number
+  readonly keywordOptions: KeywordOptions
 }
 
 function Caption({ item, modelLoading }: { item: QueueItem; modelLoading: boolean }): React.JSX.Element {
@@ -57,6 +61,22 @@ function Caption({ item, modelLoading }: { item: QueueItem; modelLoading: boolea
   )
 }
 
+/** Keyword mode: the keywords above the model's own answer, which stays as it was written. */
+function Keywords({ item, options }: { item: QueueItem; options: KeywordOptions }): React.JSX.Element | null {
+  const keywords = displayText(item.text) === '' ? null : itemKeywords(item, options)
+  if (!keywords) return null
+  return (
+    <section className="detail__keywords" aria-label="Keywords">
+      {keywords.length > 0 ? (
+        <KeywordChips keywords={keywords} imageName={item.image.name} />
+      ) : (
+        <p className="muted small">No keywords in this answer.</p>
+      )}
+      <p className="muted small">The model&apos;s answer:</p>
+    </section>
+  )
+}
+
 export function DetailPane(props: DetailPaneProps): React.JSX.Element {
   const { api, item, modelLoading } = props
   if (!item)
@@ -81,6 +101,7 @@ export function DetailPane(props: DetailPaneProps): React.JSX.Element {
         {item.image.bytes !== undefined ? formatBytes(item.image.bytes) : null}
         {item.image.hasPath ? null : ' · pasted (no folder for a caption file)'}
       </p>
+      <Keywords item={item} options={props.keywordOptions} />
       <Caption item={item} modelLoading={modelLoading} />
       <div className="detail__actions">
         <button

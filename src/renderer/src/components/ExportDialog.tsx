@@ -7,14 +7,16 @@ import { useId, useState } from 'react'
 import type {
   ExportFormat,
   ExportRow,
-  SidecarItem,
   SidecarPolicy,
   SidecarReport,
   SmolvlmApi
 } from '../../../shared/api.ts'
+import type { KeywordOptions } from '../../../shared/keywords.ts'
 import { SIDECAR_POLICIES } from '../../../shared/results.ts'
 import { errorMessage } from '../api.ts'
 import { plural } from '../state/format.ts'
+import type { SaveItem } from '../state/results.ts'
+import { metadataText, sidecarText } from '../state/results.ts'
 import { Dialog } from './Dialog.tsx'
 import { Icon } from './Icon.tsx'
 import { MetadataExport } from './MetadataExport.tsx'
@@ -37,7 +39,9 @@ const OUTCOME_TEXT: Record<SidecarReport['outcome'], string> = {
 
 export interface ExportDialogProps {
   readonly api: SmolvlmApi
-  readonly sidecarItems: readonly SidecarItem[]
+  readonly sidecarItems: readonly SaveItem[]
+  /** Keyword mode's options: keyword captions are saved as tags (caption files) and keywords (metadata). */
+  readonly keywordOptions: KeywordOptions
   readonly rows: readonly ExportRow[]
   /** Finished captions of pasted images (no folder, so no caption file). */
   readonly pastedCount: number
@@ -67,7 +71,8 @@ export function ExportDialog(props: ExportDialogProps): React.JSX.Element {
   const [saving, setSaving] = useState<ExportFormat | null>(null)
   const [savedPath, setSavedPath] = useState<string | null>(null)
   const count = props.sidecarItems.length
-  const sample = props.sidecarItems[0]?.text ?? 'a caption'
+  const first = props.sidecarItems[0]
+  const sample = first ? sidecarText(first, props.keywordOptions, '').text : 'a caption'
 
   const writeFiles = async (): Promise<void> => {
     if (word !== props.triggerWord) props.onTriggerWord(word)
@@ -75,7 +80,7 @@ export function ExportDialog(props: ExportDialogProps): React.JSX.Element {
     setReports(null)
     try {
       const result = await props.api.results.writeSidecars(
-        props.sidecarItems,
+        props.sidecarItems.map((item) => sidecarText(item, props.keywordOptions, word)),
         props.policy,
         word.trim() || undefined
       )
@@ -188,7 +193,10 @@ export function ExportDialog(props: ExportDialogProps): React.JSX.Element {
       </section>
       <MetadataExport
         api={props.api}
-        items={props.sidecarItems}
+        items={props.sidecarItems.map(metadataText)}
+        keywordMode={
+          props.sidecarItems.length > 0 && props.sidecarItems.every((item) => item.keywords !== null)
+        }
         names={props.names}
         onSaved={props.onSaved}
         onError={props.onError}

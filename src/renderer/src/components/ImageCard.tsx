@@ -5,10 +5,13 @@
  */
 import { memo } from 'react'
 import type { SmolvlmApi } from '../../../shared/api.ts'
+import type { KeywordOptions } from '../../../shared/keywords.ts'
+import { itemKeywords } from '../state/keywords.ts'
 import type { QueueItem } from '../state/queue.ts'
 import { displayText } from '../state/queue.ts'
 import { Icon } from './Icon.tsx'
 import type { IconName } from './Icon.tsx'
+import { KeywordChips } from './KeywordChips.tsx'
 import { stageLabel, StatusBadge } from './StatusBadge.tsx'
 import { Thumb } from './Thumb.tsx'
 
@@ -26,10 +29,24 @@ export interface ImageCardProps {
   readonly selected: boolean
   readonly modelLoading: boolean
   readonly actions: CardActions
+  /** Keyword mode's options: a caption that answers the keyword prompt shows as chips. */
+  readonly keywordOptions: KeywordOptions
 }
 
-function CaptionArea({ item, modelLoading }: { item: QueueItem; modelLoading: boolean }): React.JSX.Element {
+function CaptionArea({
+  item,
+  modelLoading,
+  keywordOptions
+}: {
+  item: QueueItem
+  modelLoading: boolean
+  keywordOptions: KeywordOptions
+}): React.JSX.Element {
   const text = displayText(item.text)
+  const keywords = text === '' ? null : itemKeywords(item, keywordOptions)
+  // An answer with no keyword in it shows as text, so the card never looks empty while it has a caption.
+  if (keywords && keywords.length > 0)
+    return <KeywordChips keywords={keywords} imageName={item.image.name} className="card__keywords" />
   if (item.status === 'error')
     return <p className="card__caption card__caption--error">{item.error?.message ?? 'This image failed.'}</p>
   if (item.status === 'describing')
@@ -100,7 +117,14 @@ function CardAction({
   )
 }
 
-function ImageCardView({ api, item, selected, modelLoading, actions }: ImageCardProps): React.JSX.Element {
+function ImageCardView({
+  api,
+  item,
+  selected,
+  modelLoading,
+  actions,
+  keywordOptions
+}: ImageCardProps): React.JSX.Element {
   const id = item.image.id
   const name = item.image.name
   const running = item.status === 'describing' || item.status === 'queued'
@@ -137,7 +161,7 @@ function ImageCardView({ api, item, selected, modelLoading, actions }: ImageCard
           )}
           <StatusBadge status={item.status} />
         </div>
-        <CaptionArea item={item} modelLoading={modelLoading} />
+        <CaptionArea item={item} modelLoading={modelLoading} keywordOptions={keywordOptions} />
       </div>
       <div className="card__actions">
         {running ? (

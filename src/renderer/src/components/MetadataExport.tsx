@@ -42,6 +42,7 @@ const KIND_TEXT: Record<NonNullable<WriteMetadataCall['kind']>, string> = {
 export function MetadataExport({
   api,
   items,
+  keywordMode = false,
   names,
   onSaved,
   onError,
@@ -49,6 +50,8 @@ export function MetadataExport({
 }: {
   api: SmolvlmApi
   items: readonly SidecarItem[]
+  /** Every caption answers the keyword prompt: they go to the keyword fields unless the user picks otherwise. */
+  keywordMode?: boolean
   names: (imageId: string) => string
   onSaved: (message: string) => void
   onError: (message: string) => void
@@ -56,7 +59,9 @@ export function MetadataExport({
 }): React.JSX.Element {
   const [where, setWhere] = useState<Where>('embedded')
   const [policy, setPolicy] = useState<WriteMetadataCall['policy']>('skip')
-  const [kind, setKind] = useState<NonNullable<WriteMetadataCall['kind']>>('description')
+  const [kind, setKind] = useState<NonNullable<WriteMetadataCall['kind']>>(
+    keywordMode ? 'keywords' : 'description'
+  )
   const [writing, setWriting] = useState(false)
   const [reports, setReports] = useState<MetadataReportInfo[] | null>(null)
 

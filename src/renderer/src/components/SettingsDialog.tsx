@@ -13,6 +13,7 @@ import type { ModelStoreHandle } from '../hooks/useModelStore.ts'
 import { findInstalled } from '../state/models.ts'
 import { DEVICE_LABELS, PROVIDER_LABELS, VARIANT_NOTES } from '../state/variant-notes.ts'
 import { Dialog } from './Dialog.tsx'
+import { KeywordSettings } from './KeywordSettings.tsx'
 import { NumberField } from './NumberField.tsx'
 import { imagesProvider, modelStateText, providerFallbacks, SPLIT_PLACEMENT_NOTE } from './StatusBar.tsx'
 
@@ -318,6 +319,7 @@ export function SettingsDialog(props: SettingsDialogProps): React.JSX.Element {
           onCommit={(value) => update({ batchSize: value })}
         />
       </fieldset>
+      <KeywordSettings options={settings.keywords} onChange={(keywords) => update({ keywords })} />
       <fieldset className="settings__section">
         <legend>Caption library</legend>
         <label className="check">

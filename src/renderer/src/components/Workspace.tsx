@@ -331,6 +331,7 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
       <StatusBar
         status={status}
         modelId={settings.modelId}
+              keywordOptions={settings.keywords}
         variant={settings.variant}
         lastStats={queue.lastStats}
         queued={queue.pending.length + queue.priority.length}
@@ -343,14 +344,16 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         onModelClick={() => props.openDialog('models')}
       />
       <p className="visually-hidden" role="status" aria-live="polite">
+              keywordOptions={settings.keywords}
         {announcement}
       </p>
       {intake.dragging ? <DropOverlay /> : null}
       {props.dialog === 'export' ? (
         <ExportDialog
           api={api}
-          sidecarItems={sidecarItems(finished)}
-          rows={exportRows(finished, { modelId: settings.modelId, status })}
+          sidecarItems={sidecarItems(finished, settings.keywords)}
+          rows={exportRows(finished, { modelId: settings.modelId, status, keywords: settings.keywords })}
+          keywordOptions={settings.keywords}
           pastedCount={pastedFinished}
           names={(imageId) => queue.items[imageId]?.image.name ?? imageId}
           policy={settings.sidecarPolicy}

@@ -2,6 +2,7 @@
  * Prompt presets: the jobs people bring to a captioner (see docs/ui.md). The text is what the model is asked;
  * SmolVLM follows short, direct instructions best, so each is one plain sentence.
  */
+import { KEYWORD_PROMPT } from '../../../shared/keywords.ts'
 import { DEFAULT_PROMPT } from '../../../shared/settings.ts'
 
 export interface PromptPreset {
@@ -41,8 +42,9 @@ export const PROMPT_PRESETS: readonly PromptPreset[] = [
   {
     id: 'tags',
     label: 'Tags',
-    prompt: 'List keywords for this image, separated by commas.',
-    hint: 'Comma-separated keywords, e.g. for search or training tags.'
+    // Keyword mode: its answers show as keyword chips and save as tags and keywords (Settings › Keywords).
+    prompt: KEYWORD_PROMPT,
+    hint: 'Keywords as a clean list: for stock and photo libraries, or training tags.'
   }
 ]
 
