@@ -28,8 +28,8 @@ export type CaptionKind = (typeof CAPTION_KINDS)[number]
 
 /**
  * Formats whose metadata ExifTool rewrites without touching the image data. GIF, BMP and the rest get a sidecar.
- * HEIC/HEIF/AVIF are written by ExifTool in place too (same ISO base media container), but could not be tested
- * here for HEIC (no encoder on this machine); AVIF is.
+ * HEIC/HEIF/AVIF are written by ExifTool in place too (same ISO base media container); both are tested, HEIC on a
+ * heif-enc file with an irot (tests/fixtures/images/heic-raw).
  */
 const EMBEDDABLE = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.heic', '.heif', '.avif'])
 

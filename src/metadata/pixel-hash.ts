@@ -1,16 +1,26 @@
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import sharp from 'sharp'
+import { decodeHeic, heifKind } from '../engine/image/decode-heic.ts'
 
 /**
  * A hash of an image's decoded pixels (first page or frame, as stored: no rotation, no colour conversion) and
- * their layout, so a metadata write can be checked to have left the image itself untouched.
+ * their layout, so a metadata write can be checked to have left the image itself untouched. HEIC goes through
+ * libheif (sharp cannot decode HEVC), with its irot/imir applied, which a metadata write does not change either.
  */
 export async function pixelHash(path: string): Promise<string> {
-  const { data, info } = await sharp(path, { limitInputPixels: false, failOn: 'none' })
+  const bytes = await readFile(path)
+  if (heifKind(bytes) === 'heic') {
+    const image = await decodeHeic(bytes, { name: basename(path), maxPixels: Number.MAX_SAFE_INTEGER })
+    return hash(image.width, image.height, image.channels, image.data)
+  }
+  const { data, info } = await sharp(bytes, { limitInputPixels: false, failOn: 'none' })
     .raw()
     .toBuffer({ resolveWithObject: true })
-  return createHash('sha256')
-    .update(`${info.width}x${info.height}x${info.channels}:`)
-    .update(data)
-    .digest('hex')
+  return hash(info.width, info.height, info.channels, data)
+}
+
+function hash(width: number, height: number, channels: number, data: Uint8Array): string {
+  return createHash('sha256').update(`${width}x${height}x${channels}:`).update(data).digest('hex')
 }

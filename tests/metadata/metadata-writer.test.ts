@@ -92,6 +92,16 @@ describe('embedded metadata round trips', () => {
     }
   )
 
+  it('HEIC (a heif-enc file with irot, see tests/fixtures/images/heic-raw): written in place, pixels unchanged', async () => {
+    const image = join(dir, 'phone.heic')
+    await copyFile(join(FIXTURES, 'heic-raw/rotated.heic'), image)
+    const pixels = await pixelHash(image)
+    const report = await writer.write(image, 'A red block on blue.', { mode: 'embedded', policy: 'skip' })
+    expect(report).toEqual({ image, file: image, where: 'embedded', outcome: 'written', reason: null })
+    expect((await tagsOf(image))['XMP-dc:Description']).toBe('A red block on blue.')
+    expect(await pixelHash(image)).toBe(pixels)
+  })
+
   it('JPEG: EXIF ImageDescription too, and IPTC Caption-Abstract only where the file already has IPTC', async () => {
     const plain = await makeImage('plain.jpg')
     const withIptc = await makeImage('iptc.jpg')
