@@ -3,14 +3,18 @@
 // (dist/<platform>-unpacked), which tests/packaging checks. Signing and notarisation happen only where their
 // environment variables are set (see the mac section); without them the builds are unsigned.
 
-/** Image types the app opens from the file manager ("Open with"); the same list the folder search uses. */
+/** Image types the app opens from the file manager ("Open with"); the folder search takes these and every RAW. */
 const imageAssociations = [
   { ext: ['jpg', 'jpeg'], name: 'JPEG image', mimeType: 'image/jpeg' },
   { ext: 'png', name: 'PNG image', mimeType: 'image/png' },
   { ext: 'webp', name: 'WebP image', mimeType: 'image/webp' },
   { ext: 'gif', name: 'GIF image', mimeType: 'image/gif' },
   { ext: ['tif', 'tiff'], name: 'TIFF image', mimeType: 'image/tiff' },
-  { ext: 'avif', name: 'AVIF image', mimeType: 'image/avif' }
+  { ext: 'avif', name: 'AVIF image', mimeType: 'image/avif' },
+  { ext: 'heic', name: 'HEIC image', mimeType: 'image/heic' },
+  { ext: ['heif', 'hif'], name: 'HEIF image', mimeType: 'image/heif' },
+  // RAW: DNG only, the one open format; other RAW files open from the app (dialog, drop, folder).
+  { ext: 'dng', name: 'DNG raw image', mimeType: 'image/x-adobe-dng' }
 ].map((association) => ({ ...association, role: 'Viewer', rank: 'Alternate' }))
 
 const macSigning = Boolean(process.env.CSC_LINK || process.env.CSC_NAME)
