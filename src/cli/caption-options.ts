@@ -17,6 +17,13 @@ import {
   XMP_NAMINGS
 } from '../metadata/caption-metadata.ts'
 import type { XmpNaming } from '../metadata/caption-metadata.ts'
+import {
+  DEFAULT_KEYWORD_OPTIONS,
+  KEYWORD_LIMITS,
+  KEYWORD_PROMPT,
+  parseKeywordList
+} from '../shared/keywords.ts'
+import type { KeywordOptions } from '../shared/keywords.ts'
 import type { MetadataArgs } from './caption-outputs.ts'
 import { choice, UsageError } from './usage.ts'
 
@@ -42,7 +49,12 @@ export const CAPTION_OPTION_TABLE = {
   'metadata-policy': { type: 'string' },
   'caption-kind': { type: 'string' },
   'xmp-naming': { type: 'string' },
-  'no-history': { type: 'boolean' }
+  'no-history': { type: 'boolean' },
+  keywords: { type: 'boolean' },
+  'max-keywords': { type: 'string' },
+  exclude: { type: 'string' },
+  include: { type: 'string' },
+  lowercase: { type: 'boolean' }
 } as const
 
 /** The usage lines of the model and request options. */
@@ -67,8 +79,17 @@ export const OUTPUT_OPTIONS_USAGE = `  --write-metadata <where> embedded | xmp: 
                           ImageDescription, IPTC Caption-Abstract where IPTC exists), or into an .xmp sidecar;
                           RAW files always get a sidecar. Pixels are checked unchanged; no _original files
   --metadata-policy <p>   skip | replace | append, when a description is already there (default skip)
-  --caption-kind <k>      description | alt-text (also IPTC Alt Text) | keywords (dc:subject); default description
+  --caption-kind <k>      description | alt-text (also IPTC Alt Text) | keywords (dc:subject); default description,
+                          keywords with --keywords
   --xmp-naming <n>        darktable (photo.jpg.xmp, default) | adobe (photo.xmp)
+
+  --keywords              keyword mode: asks "${KEYWORD_PROMPT}" (unless --prompt) and
+                          turns the answer into a clean keyword list ("keywords" in --json, a keywords: line
+                          otherwise, dc:subject with --write-metadata); the caption stays the model's answer
+    --max-keywords <n>    at most n keywords, 1 to ${KEYWORD_LIMITS.maxCount} (default ${DEFAULT_KEYWORD_OPTIONS.maxCount}); --include ones count
+    --exclude <a,b>       never these keywords (whole keyword, any case: excluding dog keeps hot dog)
+    --include <a,b>       always these keywords, first (e.g. a trigger word)
+    --lowercase           lowercase every keyword (default: as the model wrote them)
 `
 
 export type OptionValues = Record<string, string | boolean | undefined>
@@ -85,6 +106,8 @@ export interface CaptionOptions {
   readonly metadata: MetadataArgs | null
   readonly history: boolean
   readonly xmpNaming: XmpNaming
+  /** --keywords: the options that turn each answer into its keyword list; null without --keywords. */
+  readonly keywords: KeywordOptions | null
 }
 
 /** A number option: undefined when absent, a UsageError naming the allowed range when outside it. */
@@ -105,6 +128,29 @@ export const isInt = (min: number, max: number) => (n: number) => Number.isInteg
 
 /** The bounds the app's settings and requests accept (src/shared/jobs.ts). */
 export const LONGEST_EDGE_MAX = 8192
+
+/** --keywords and its dependent options (src/shared/keywords.ts); null without --keywords. */
+export function keywordOptions(values: OptionValues): KeywordOptions | null {
+  const dependent = ['max-keywords', 'exclude', 'include', 'lowercase'].filter((n) => values[n] !== undefined)
+  if (!values['keywords']) {
+    if (dependent.length > 0) throw new UsageError(`--${dependent[0]} needs --keywords.`)
+    return null
+  }
+  return {
+    maxCount:
+      numberOption(
+        values['max-keywords'] as string | undefined,
+        'max-keywords',
+        isInt(1, KEYWORD_LIMITS.maxCount),
+        `a whole number from 1 to ${KEYWORD_LIMITS.maxCount}`
+      ) ?? DEFAULT_KEYWORD_OPTIONS.maxCount,
+    // The command line keeps the model's spelling unless asked: a script can lowercase, but not undo it.
+    lowercase: (values['lowercase'] as boolean | undefined) ?? false,
+    exclude: parseKeywordList((values['exclude'] as string | undefined) ?? ''),
+    include: parseKeywordList((values['include'] as string | undefined) ?? ''),
+    underscores: false
+  }
+}
 
 /**
  * --write-metadata and its dependent options. `oneCaptionPerImage` is false for caption --together, which
@@ -129,7 +175,12 @@ export function metadataArgs(values: OptionValues, oneCaptionPerImage = true): M
       METADATA_POLICIES,
       'skip'
     ),
-    kind: choice(values['caption-kind'] as string | undefined, 'caption-kind', CAPTION_KINDS, 'description'),
+    kind: choice(
+      values['caption-kind'] as string | undefined,
+      'caption-kind',
+      CAPTION_KINDS,
+      values['keywords'] ? 'keywords' : 'description'
+    ),
     naming: choice(values['xmp-naming'] as string | undefined, 'xmp-naming', XMP_NAMINGS, 'darktable')
   }
 }
@@ -192,6 +243,7 @@ export function parseCaptionOptions(
   const device = (values['device'] as string | undefined) ?? 'auto'
   if (!isDevice(device)) throw new UsageError(`Unknown device "${device}".`)
   const sampling = samplingOption(values)
+  const keywords = keywordOptions(values)
   return {
     model,
     variant,
@@ -207,8 +259,9 @@ export function parseCaptionOptions(
     metadata: metadataArgs(values, oneCaptionPerImage),
     history: !((values['no-history'] as boolean | undefined) ?? false),
     xmpNaming: choice(values['xmp-naming'] as string | undefined, 'xmp-naming', XMP_NAMINGS, 'darktable'),
+    keywords,
     request: {
-      prompt: values['prompt'] as string | undefined,
+      prompt: (values['prompt'] as string | undefined) ?? (keywords ? KEYWORD_PROMPT : undefined),
       maxNewTokens: numberOption(
         values['max-new-tokens'] as string | undefined,
         'max-new-tokens',

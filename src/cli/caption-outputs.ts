@@ -29,6 +29,8 @@ export interface FinishedCaption {
   readonly image: string
   readonly prompt: string
   readonly text: string
+  /** --keywords: the answer's keyword list, which metadata gets instead of the raw answer. */
+  readonly keywords?: readonly string[] | null
   readonly model: string
   readonly variant: string
   readonly device: string
@@ -67,7 +69,9 @@ export class CaptionOutputs {
     let report: MetadataReport | null = null
     if (this.options.metadata) {
       this.writer ??= new MetadataWriter()
-      report = await this.writer.write(image, caption.text, this.options.metadata)
+      // Keyword mode writes the clean list (one keyword per comma, as caption-metadata splits it back).
+      const text = caption.keywords ? caption.keywords.join(', ') : caption.text
+      report = await this.writer.write(image, text, this.options.metadata)
     }
     if (this.options.history) await this.record(image, caption, report)
     return report

@@ -7,6 +7,8 @@ import { SmolvlmError } from '../engine/errors.ts'
 import type { DescribeEvent, SmolVLM } from '../engine/smolvlm.ts'
 import { previewNote } from '../metadata/raw-preview.ts'
 import type { RawPreview } from '../metadata/raw-preview.ts'
+import type { KeywordOptions } from '../shared/keywords.ts'
+import { normalizeKeywords } from '../shared/keywords.ts'
 import { metadataJson, metadataLine } from './caption-outputs.ts'
 import type { CaptionOutputs } from './caption-outputs.ts'
 
@@ -56,6 +58,8 @@ export interface RunArgs {
   readonly verbose: boolean
   /** --inputs: a model-inputs file instead of images. */
   readonly inputs?: string
+  /** --keywords: each answer's keyword list goes with it (JSON, terminal, metadata). */
+  readonly keywords?: KeywordOptions | null
 }
 
 /** Where result lines go besides stdout (the --resume file). */
@@ -144,6 +148,7 @@ export class CaptionRun {
     else if (event.type === 'done') {
       this.completed = !event.cancelled
       this.text = event.text
+      const keywords = args.keywords ? normalizeKeywords(event.text, args.keywords) : null
       // One caption per image: the metadata and the library get it (a --together caption goes to the library only).
       let metadata: ReturnType<typeof metadataJson> | undefined
       if (this.completed) {
@@ -152,6 +157,7 @@ export class CaptionRun {
             image,
             prompt,
             text: event.text,
+            keywords,
             model: args.model,
             variant: JSON.stringify(variantLabel(model)).replace(/^"|"$/g, ''),
             device: model.info.provider
@@ -164,6 +170,7 @@ export class CaptionRun {
       }
       if (!args.json) {
         io.out('\n')
+        if (keywords) io.out(`keywords: ${printable(keywords.join(', '))}\n`)
         const s = event.stats
         io.err(
           `smolvlm: ${s.generatedTokens} tokens, ${s.tiles} tiles, ${s.inputTokens} input tokens, ` +
@@ -179,6 +186,7 @@ export class CaptionRun {
         images,
         prompt,
         text: event.text,
+        ...(keywords ? { keywords } : {}),
         tokenIds: event.tokenIds,
         inputTokens: s.inputTokens,
         tiles: s.tiles,
