@@ -26,6 +26,7 @@ import { WorkerSupervisor } from './supervisor.ts'
 import { makeThumbnail, ThumbnailCache } from './thumbnails.ts'
 import { RawPreviewReader } from '../metadata/raw-preview.ts'
 import type { WorkerLauncher } from './worker-process.ts'
+import { WatchService } from './watch-service.ts'
 
 /** What only the transport can do: show system dialogs (Electron) or stand in for them (the browser test bridge). */
 export interface HostDialogs {
@@ -59,6 +60,10 @@ export interface AppHostOptions<Port> {
   readonly restart?: Partial<RestartPolicyOptions>
   readonly threads?: number
   readonly log?: (line: string) => void
+  /** Where the app keeps its own files (watched folders' ledgers under <dataDir>/watch); default settingsDir. */
+  readonly dataDir?: string
+  /** How long a watched folder's new file must stay unchanged (default 2 s; tests use less). */
+  readonly watchSettleMs?: number
 }
 
 /** The worker request for a page's request: ids become granted paths, unset options come from the settings. */
@@ -131,6 +136,8 @@ export class AppHost<Port = never> {
   readonly supervisor: WorkerSupervisor<Port>
   readonly store: StoreService
   readonly library: LibraryService
+  /** "Watch this folder": images that land in it go to the page (watch-images). */
+  readonly watch: WatchService
   /** Images granted by the app itself (menu › Open…), for the page to add to its list. */
   readonly onImagesAdded = new Listeners<ImageRef[]>()
   private readonly thumbnails = new ThumbnailCache()
@@ -150,6 +157,13 @@ export class AppHost<Port = never> {
     })
     this.store = new StoreService(options.store ?? null)
     this.library = new LibraryService(options.libraryFile ?? null, this.broker, options.log)
+    this.watch = new WatchService({
+      broker: this.broker,
+      dataDir: options.dataDir ?? options.settingsDir,
+      settings: () => this.settings.get(),
+      settleMs: options.watchSettleMs,
+      log: options.log
+    })
     this.handlers = this.createHandlers()
     for (const problem of settings.problems) options.log?.(problem)
   }
@@ -165,6 +179,8 @@ export class AppHost<Port = never> {
   /** Starts the worker now (it loads the model lazily, on the first job or model.load). */
   start(): void {
     this.supervisor.start()
+    // The folder watched when the app last quit is watched again.
+    void this.watch.restore()
   }
 
   /**
@@ -213,6 +229,7 @@ export class AppHost<Port = never> {
   }
 
   async close(): Promise<void> {
+    await this.watch.close().catch(() => undefined)
     await this.store.close().catch(() => undefined)
     await this.library.close().catch(() => undefined)
     await this.rawPreviews.close().catch(() => undefined)
@@ -296,13 +313,24 @@ export class AppHost<Port = never> {
         return reports
       },
       'results.writeMetadata': (call) => this.library.writeMetadata(call),
-      'library.record': async ({ items }) =>
-        this.settings.get().keepHistory
+      'library.record': async ({ items }) => {
+        // Watched images are done (and get their caption files) whether or not captions are kept.
+        await this.watch.captioned(items)
+        return this.settings.get().keepHistory
           ? this.library.record(items, this.supervisor.status())
-          : { recorded: 0 },
+          : { recorded: 0 }
+      },
       'library.search': ({ query, limit }) => this.library.search(query, limit),
       'library.history': ({ imageId }) => this.library.history(imageId),
       'library.clear': async () => this.library.clear(),
+      'watch.start': async ({ writeCaptionFiles }) => {
+        const paths = await this.options.dialogs.openImages({ folders: true })
+        const folder = paths?.[0]
+        if (!folder) return this.watch.status()
+        return this.watch.start(folder, writeCaptionFiles ?? false)
+      },
+      'watch.stop': () => this.watch.stop(),
+      'watch.status': async () => this.watch.status(),
       'results.export': async ({ format, rows }) => {
         const resolved = resolveRows(this.broker, rows)
         const path = await this.options.dialogs.saveExport(defaultExportName(format), format)

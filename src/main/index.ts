@@ -94,6 +94,7 @@ async function start(): Promise<void> {
     dialogs: electronDialogs(() => window),
     store: await createModelStore(process.env['SMOLVLM_HOME'] ?? userData),
     resolveModel: fixedModel(),
+    dataDir: userData,
     log
   })
   registerIpc(host, origin, log)
@@ -103,6 +104,8 @@ async function start(): Promise<void> {
   current.store.onProgress.add((event) => push(contents(), 'store-progress', event))
   current.settings.onChange.add((settings) => push(contents(), 'settings', settings))
   current.onImagesAdded.add((images) => push(contents(), 'images-added', images))
+  current.watch.onImages.add((images) => push(contents(), 'watch-images', images))
+  current.watch.onStatus.add((status) => push(contents(), 'watch-status', status))
 
   Menu.setApplicationMenu(
     buildAppMenu(

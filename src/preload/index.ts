@@ -26,6 +26,7 @@ import {
   JOB_PORT_CHANNEL,
   JobEventSchema,
   JobPortMessageSchema,
+  LIMITS,
   PUSH_EVENTS,
   pushChannel
 } from '../shared/contract.ts'
@@ -186,10 +187,19 @@ ipcRenderer.on(pushChannel('images-added'), (_event: IpcRendererEvent, payload: 
   if (parsed.success) openedImages.push(parsed.data)
 })
 
+// A watched folder kept from the last run is watched again as the app starts: its images wait here the same way.
+const watchedImages = holdUntilSubscribed<PushPayload<'watch-images'>>(LIMITS.imagesPerFolder)
+ipcRenderer.on(pushChannel('watch-images'), (_event: IpcRendererEvent, payload: unknown) => {
+  const parsed = PUSH_EVENTS['watch-images'].safeParse(payload)
+  if (parsed.success) watchedImages.push(parsed.data)
+})
+
 function subscribeHeld<E extends PushEvent>(
   event: E,
   callback: (payload: PushPayload<E>) => void
 ): Unsubscribe {
+  if (event === 'watch-images')
+    return watchedImages.subscribe(callback as (payload: PushPayload<'watch-images'>) => void)
   if (event !== 'images-added') return subscribe(event, callback)
   return openedImages.subscribe(callback as (payload: PushPayload<'images-added'>) => void)
 }

@@ -70,6 +70,17 @@ export function createApi(transport: ApiTransport): SmolvlmApi {
       search: (query, limit) => call('library.search', limit === undefined ? { query } : { query, limit }),
       history: (imageId) => call('library.history', { imageId }),
       clear: () => call('library.clear', {})
+    },
+    watch: {
+      start: (options) =>
+        call(
+          'watch.start',
+          options?.writeCaptionFiles === undefined ? {} : { writeCaptionFiles: options.writeCaptionFiles }
+        ),
+      stop: () => call('watch.stop', {}),
+      status: () => call('watch.status', {}),
+      onStatus: (callback) => subscribe('watch-status', callback),
+      onImages: (callback) => subscribe('watch-images', callback)
     }
   }
 }

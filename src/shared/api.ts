@@ -29,6 +29,7 @@ import type {
   StoreProgressEvent,
   VerifyReportInfo
 } from './store.ts'
+import type { WatchStatus } from './watch.ts'
 
 export type Unsubscribe = () => void
 
@@ -123,6 +124,17 @@ export interface SmolvlmLibraryApi {
   clear(): Promise<{ cleared: number }>
 }
 
+/** A watched folder (one at a time): images that land in it are added to the list and described. */
+export interface SmolvlmWatchApi {
+  /** Asks for a folder (the host's dialog) and starts watching it; not watching when cancelled. */
+  start(options?: { writeCaptionFiles?: boolean }): Promise<WatchStatus>
+  stop(): Promise<WatchStatus>
+  status(): Promise<WatchStatus>
+  onStatus(callback: (status: WatchStatus) => void): Unsubscribe
+  /** Images of the watched folder, ready to describe (again, for an image already in the list that changed). */
+  onImages(callback: (images: ImageRef[]) => void): Unsubscribe
+}
+
 export interface SmolvlmApi {
   /** Bumped when the shape of this API changes. */
   readonly version: 1
@@ -143,6 +155,7 @@ export interface SmolvlmApi {
   readonly settings: SmolvlmSettingsApi
   readonly results: SmolvlmResultsApi
   readonly library: SmolvlmLibraryApi
+  readonly watch: SmolvlmWatchApi
 }
 
 declare global {
@@ -178,5 +191,6 @@ export type {
   Thumbnail,
   Variant,
   VariantChoice,
-  VerifyReportInfo
+  VerifyReportInfo,
+  WatchStatus
 }

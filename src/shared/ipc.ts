@@ -22,6 +22,8 @@ import type { SidecarReport } from './results.ts'
 import { ExportCallSchema, WriteSidecarsCallSchema } from './results.ts'
 import type { Settings } from './settings.ts'
 import { SettingsPatchSchema, SettingsSchema } from './settings.ts'
+import type { WatchStatus } from './watch.ts'
+import { WatchStartCallSchema, WatchStatusSchema } from './watch.ts'
 import type {
   CatalogEntryInfo,
   DiskUsageInfo,
@@ -84,7 +86,11 @@ export const API_REQUESTS = {
   'library.search': LibrarySearchCallSchema,
   /** Every kept caption of one image (by its path and by its content). */
   'library.history': LibraryHistoryCallSchema,
-  'library.clear': Empty
+  'library.clear': Empty,
+  /** Watch a folder picked in the host's dialog: images that land in it join the list (src/host/watch-service.ts). */
+  'watch.start': WatchStartCallSchema,
+  'watch.stop': Empty,
+  'watch.status': Empty
 } as const
 
 export type ApiMethod = keyof typeof API_REQUESTS
@@ -122,6 +128,10 @@ export interface ApiResults {
   'library.search': LibrarySearchResult
   'library.history': LibraryEntryInfo[]
   'library.clear': { cleared: number }
+  /** The new status; not watching when the dialog was cancelled. */
+  'watch.start': WatchStatus
+  'watch.stop': WatchStatus
+  'watch.status': WatchStatus
 }
 
 export function isApiMethod(value: unknown): value is ApiMethod {
@@ -142,7 +152,10 @@ export const PUSH_EVENTS = {
   'store-progress': StoreProgressEventSchema,
   settings: SettingsSchema,
   /** Images granted by a menu command (File › Open…), not by a call of the page. */
-  'images-added': z.array(ImageRefSchema).max(LIMITS.imagesPerFolder)
+  'images-added': z.array(ImageRefSchema).max(LIMITS.imagesPerFolder),
+  /** Images of the watched folder that finished arriving (or changed): to describe, again if already listed. */
+  'watch-images': z.array(ImageRefSchema).max(LIMITS.imagesPerFolder),
+  'watch-status': WatchStatusSchema
 } as const
 export type PushEvent = keyof typeof PUSH_EVENTS
 export type PushPayload<E extends PushEvent> = z.infer<(typeof PUSH_EVENTS)[E]>

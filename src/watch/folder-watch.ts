@@ -41,6 +41,12 @@ export interface FolderWatchOptions {
   readonly ledger: DoneLedger
   /** The options key the ledger is consulted and written with (done-ledger.ts optionsKey). */
   readonly key: string
+  /**
+   * Whether changes to an image handed out wait until it is completed (default true: the CLI writes metadata into
+   * the image, and that write must not look like a new image). The app writes nothing into images and lets a
+   * changed image come out again at once.
+   */
+  readonly holdWhileBusy?: boolean
   /** Things worth telling the user (warnings from the watcher, images skipped as done). */
   readonly onNotice?: (notice: WatchNotice) => void
 }
@@ -190,7 +196,7 @@ export class FolderWatch {
       this.backlog.delete(path)
       const item = await this.examine(path)
       if (item) {
-        if (!('error' in item)) this.inFlight.add(item.path)
+        if (!('error' in item) && this.options.holdWhileBusy !== false) this.inFlight.add(item.path)
         return item
       }
     }

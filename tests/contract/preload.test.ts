@@ -63,7 +63,8 @@ describe('preload', () => {
       'results',
       'settings',
       'store',
-      'version'
+      'version',
+      'watch'
     ])
     expect(JSON.stringify(Object.keys(api.images))).not.toContain('addPaths')
   })
@@ -192,5 +193,30 @@ describe('preload', () => {
     expect(statuses).toEqual([])
     off()
     expect(ipc.listenerCount(pushChannel('settings'))).toBe(0)
+  })
+
+  it('keeps the watched folder’s images that arrive before the page listens, and drops invalid ones', () => {
+    const image = { id: 'w1', name: 'a.png', hasPath: true }
+    ipc.emit(pushChannel('watch-images'), {}, [image])
+    ipc.emit(pushChannel('watch-images'), {}, [{ id: 'w2', name: 'b.png', hasPath: true, path: '/x/b.png' }])
+    const seen: unknown[] = []
+    const off = api.watch.onImages((images) => seen.push(images))
+    expect(seen).toEqual([[image]])
+    off()
+  })
+
+  it('asks the host to start watching with the page’s choice only (the folder comes from the host’s dialog)', async () => {
+    const status = {
+      watching: true,
+      name: 'In',
+      added: 0,
+      waiting: 0,
+      lost: 0,
+      problem: null,
+      writeCaptionFiles: true
+    }
+    electron.invoke.mockResolvedValue({ ok: true, value: status })
+    await expect(api.watch.start({ writeCaptionFiles: true })).resolves.toEqual(status)
+    expect(electron.invoke.mock.calls[0]).toEqual([invokeChannel('watch.start'), { writeCaptionFiles: true }])
   })
 })

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -8,7 +8,7 @@ import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nodeWorkerLauncher } from '../../src/host/node-launcher.ts'
 import { WorkerSupervisor } from '../../src/host/supervisor.ts'
-import { REPO_ROOT, request, submit, tokenText } from '../host/support/jobs.ts'
+import { image, REPO_ROOT, request, submit, tokenText } from '../host/support/jobs.ts'
 import { makeStandinElectron } from '../../scripts/packaging/standin-electron.js'
 
 /**
@@ -215,6 +215,30 @@ describe.skipIf(!linux)('the packaged app (npm run dist:dir, stand-in Electron)'
       expect(maps).toContain(join(extracted, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64'))
       expect(maps).toContain(join(extracted, 'node_modules/@img/sharp-linux-x64'))
       expect(maps).not.toContain(join(REPO_ROOT, 'node_modules'))
+    } finally {
+      await supervisor.stop()
+    }
+  })
+
+  it('the packaged worker describes a HEIC (libheif-js, inside app.asar) and a DNG from its preview (ExifTool)', async () => {
+    // The WebAssembly is inside libheif-bundle.js: nothing of libheif-js needs unpacking.
+    const bundle = 'node_modules/libheif-js/libheif-wasm/libheif-bundle.js'
+    expect('unpacked' in statFile(asarPath, bundle, false)).toBe(false)
+    // The app runs ExifTool from app.asar.unpacked, executable; extractAll's copy of it lost the mode bits.
+    const exiftool = 'node_modules/exiftool-vendored.pl/bin/exiftool'
+    const unpackedMode = statSync(join(unpackedApp, 'resources', 'app.asar.unpacked', exiftool)).mode
+    expect(unpackedMode & 0o111).not.toBe(0)
+    chmodSync(join(extracted, exiftool), unpackedMode & 0o777)
+    const entry = join(extracted, 'out', 'main', 'worker-node.js')
+    const supervisor = new WorkerSupervisor({
+      launcher: nodeWorkerLauncher({ entry, env: { ...process.env, NODE_PATH: '' }, stdio: 'inherit' })
+    })
+    supervisor.start()
+    try {
+      for (const name of ['heic-raw/rotated.heic', 'heic-raw/preview.dng']) {
+        const job = submit(supervisor, request({ images: [image(name)], maxNewTokens: 2 }))
+        expect(await job.finished, name).toMatchObject({ type: 'done', cancelled: false })
+      }
     } finally {
       await supervisor.stop()
     }

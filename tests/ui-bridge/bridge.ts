@@ -58,6 +58,8 @@ export interface BridgeOptions {
    * still on `device` (default cpu) with `threads`.
    */
   readonly modelFrom?: 'folder' | 'store'
+  /** How long a watched folder's new file must stay unchanged (default: the app's 2 s). */
+  readonly watchSettleMs?: number
 
   /** Add <script src="/__smolvlm/client.js"> to index.html (default true). Off: use page.addInitScript(bridge.clientScript). */
   readonly injectClient?: boolean
@@ -146,6 +148,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     dialogs,
     store: options.store ?? null,
     libraryFile: options.libraryFile ?? null,
+    watchSettleMs: options.watchSettleMs,
     resolveModel: async (settings, store) =>
       options.modelFrom === 'store'
         ? {
@@ -174,7 +177,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     host.onModelStatus.add((status) => broadcast('model-status', status)),
     host.store.onProgress.add((event) => broadcast('store-progress', event)),
     host.settings.onChange.add((settings) => broadcast('settings', settings)),
-    host.onImagesAdded.add((images) => broadcast('images-added', images))
+    host.onImagesAdded.add((images) => broadcast('images-added', images)),
+    host.watch.onImages.add((images) => broadcast('watch-images', images)),
+    host.watch.onStatus.add((status) => broadcast('watch-status', status))
   ]
   const context = {
     openJob: (jobId: string) => ({ emit: (event: JobEvent) => broadcast('job-event', { jobId, event }) })

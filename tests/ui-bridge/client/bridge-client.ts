@@ -56,7 +56,15 @@ import type {
   const connected = new Promise<void>((resolve) =>
     source.addEventListener('open', () => resolve(), { once: true })
   )
-  for (const name of ['job-event', 'model-status', 'store-progress', 'settings', 'images-added']) {
+  for (const name of [
+    'job-event',
+    'model-status',
+    'store-progress',
+    'settings',
+    'images-added',
+    'watch-images',
+    'watch-status'
+  ]) {
     source.addEventListener(name, (message) => {
       const payload = JSON.parse((message as MessageEvent<string>).data) as never
       for (const callback of listeners.get(name) ?? []) {

@@ -35,6 +35,8 @@ export interface AppOptions {
   readonly libraryFile?: string
   /** The model folder jobs load (default FIXTURE_MODEL, whose decoder cannot batch). */
   readonly modelDir?: string
+  /** How long a watched folder's new file must stay unchanged (default the app's 2 s). */
+  readonly watchSettleMs?: number
 }
 
 export interface AppHarness {
@@ -60,7 +62,8 @@ export async function openApp(options: AppOptions = {}): Promise<AppHarness> {
     openPaths: options.openPaths ?? [],
     store: options.store ?? null,
     modelFrom: options.modelFrom ?? 'folder',
-    libraryFile: options.libraryFile ?? null
+    libraryFile: options.libraryFile ?? null,
+    watchSettleMs: options.watchSettleMs
   })
   await bridge.host.settings.update({ maxNewTokens: 24, ...options.settings })
   let browser: Browser | undefined

@@ -21,7 +21,8 @@ const PATHS = {
   keyboard: 'M3 6.5h18v11H3z M6.5 10h1 M10 10h1 M13.5 10h1 M17 10h.5 M7.5 14h9',
   plus: 'M12 5v14 M5 12h14',
   info: 'M12 21a9 9 0 1 0 0.01 0z M12 11v5.5 M12 7.5v.5',
-  search: 'M10.5 4.5a6 6 0 1 0 0.01 0 M15 15l5 5'
+  search: 'M10.5 4.5a6 6 0 1 0 0.01 0 M15 15l5 5',
+  eye: 'M2.5 12s3.5-6.5 9.5-6.5 9.5 6.5 9.5 6.5-3.5 6.5-9.5 6.5S2.5 12 2.5 12z M12 9.5a2.5 2.5 0 1 0 0.01 0'
 } as const
 
 export type IconName = keyof typeof PATHS

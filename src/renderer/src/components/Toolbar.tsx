@@ -6,6 +6,9 @@ import { Icon } from './Icon.tsx'
 export interface ToolbarProps {
   readonly onOpenImages: () => void
   readonly onOpenFolder: () => void
+  /** Watch a folder (shown while none is watched). */
+  readonly onWatch?: () => void
+  readonly watching?: boolean
   readonly onExport: () => void
   readonly onModels: () => void
   readonly onSettings: () => void
@@ -43,6 +46,16 @@ export function Toolbar({ searchRef, ...props }: ToolbarProps): React.JSX.Elemen
         >
           <Icon name="folder" /> Open folder…
         </button>
+        {props.onWatch && !props.watching ? (
+          <button
+            type="button"
+            className="button"
+            onClick={props.onWatch}
+            title="Describe the images that land in a folder, as they arrive"
+          >
+            <Icon name="eye" /> Watch folder…
+          </button>
+        ) : null}
       </nav>
       <div className="toolbar__spacer" />
       <div className="search-box" role="search">

@@ -8,6 +8,7 @@ import { useImageIntake } from '../hooks/useImageIntake.ts'
 import { useLibrarySearch } from '../hooks/useLibrarySearch.ts'
 import { useQueue } from '../hooks/useQueue.ts'
 import { useShortcuts } from '../hooks/useShortcuts.ts'
+import { useWatchFolder } from '../hooks/useWatchFolder.ts'
 import { effectivePrompt, PROMPT_PRESETS, presetForPrompt } from '../state/prompts.ts'
 import type { QueueController } from '../state/queue-controller.ts'
 import { displayText, statusCounts } from '../state/queue.ts'
@@ -24,6 +25,8 @@ import { PromptBar } from './PromptBar.tsx'
 import { SearchResults } from './SearchResults.tsx'
 import { StatusBar } from './StatusBar.tsx'
 import { Toolbar } from './Toolbar.tsx'
+import { WatchBar } from './WatchBar.tsx'
+import { WatchDialog } from './WatchDialog.tsx'
 
 export type DialogName = 'settings' | 'export' | 'models' | 'help'
 
@@ -78,6 +81,19 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
     [controller]
   )
   const intake = useImageIntake({ api, accept, notify })
+  // A watched folder's images are described as they arrive; one already on the list changed, so again.
+  const watchImages = useCallback(
+    (images: readonly ImageRef[]) => {
+      const prompt = effectivePrompt(currentPrompt.current)
+      const fresh = new Set(controller.add(images, prompt))
+      const again = images.filter((image) => !fresh.has(image.id)).map((image) => image.id)
+      if (again.length > 0) controller.describe(again, prompt)
+    },
+    [controller]
+  )
+  const watchError = useCallback((text: string) => notify('error', text), [notify])
+  const watch = useWatchFolder(api, watchImages, watchError)
+  const [watchDialog, setWatchDialog] = useState(false)
 
   // Tell screen readers when a caption is finished (the streaming text itself is not announced token by token).
   const lastRunning = useRef<readonly string[]>([])
@@ -243,6 +259,8 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
       <Toolbar
         onOpenImages={() => void intake.openImages()}
         onOpenFolder={() => void intake.openFolder()}
+        onWatch={() => setWatchDialog(true)}
+        watching={watch.status.watching}
         onExport={() => props.openDialog('export')}
         onModels={() => props.openDialog('models')}
         onSettings={() => props.openDialog('settings')}
@@ -253,6 +271,7 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         onSearch={setSearchWords}
         searchRef={searchRef}
       />
+      {watch.status.watching ? <WatchBar status={watch.status} onStop={() => void watch.stop()} /> : null}
       <PromptBar
         prompt={prompt}
         onPromptChange={setPrompt}
@@ -348,6 +367,17 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         {announcement}
       </p>
       {intake.dragging ? <DropOverlay /> : null}
+      {watchDialog ? (
+        <WatchDialog
+          policy={settings.sidecarPolicy}
+          triggerWord={settings.triggerWord}
+          onStart={async (writeCaptionFiles) => {
+            await watch.start(writeCaptionFiles)
+            setWatchDialog(false)
+          }}
+          onClose={() => setWatchDialog(false)}
+        />
+      ) : null}
       {props.dialog === 'export' ? (
         <ExportDialog
           api={api}
