@@ -8,6 +8,7 @@
 import { basename } from 'node:path'
 import sharp, { type Metadata, type OutputInfo } from 'sharp'
 import { SmolvlmError } from '../errors.ts'
+import { isRawFileName } from '../../shared/images.ts'
 import { readRegularFile } from '../read-file.ts'
 import { decodeHeic, heifKind } from './decode-heic.ts'
 import { checkPixelLimit } from './pixel-limit.ts'
@@ -124,6 +125,14 @@ export async function decodeImage(
     throw new SmolvlmError(
       'bad-image',
       `${name} is not an image that can be read (unsupported format or corrupt file).`
+    )
+  }
+  // A RAW file reaching the engine as itself (not as its embedded JPEG preview, src/metadata/raw-preview.ts) would
+  // decode as a TIFF: its first IFD, usually a thumbnail of a few hundred pixels. Refuse rather than describe that.
+  if (isRawFileName(name) && !(bytes[0] === 0xff && bytes[1] === 0xd8)) {
+    throw new SmolvlmError(
+      'bad-image',
+      `${name} is a camera RAW file; it is described from its embedded JPEG preview, which this caller did not extract.`
     )
   }
   if (heifKind(bytes) === 'heic') return decodeHeic(bytes, { name, maxPixels })

@@ -167,3 +167,20 @@ describe('heifKind: the decoder is chosen by the ftyp brands, not the name', () 
     expect((await decodeImage(jpeg, { name: 'photo.heic' })).format).toBe('jpeg')
   })
 })
+
+describe('a camera RAW file handed to the engine as itself', () => {
+  test('is refused instead of being described from the TIFF thumbnail sharp would decode', async () => {
+    expect(await failure(decodeImage(join(HEIC, 'preview.dng')))).toEqual({
+      code: 'bad-image',
+      message:
+        'preview.dng is a camera RAW file; it is described from its embedded JPEG preview, which this caller did not extract.'
+    })
+  })
+
+  test('its JPEG preview under the RAW’s name is decoded', async () => {
+    const jpeg = await sharp({ create: { width: 6, height: 4, channels: 3, background: 'green' } })
+      .jpeg()
+      .toBuffer()
+    expect((await decodeImage(jpeg, { name: 'DSC_0001.NEF' })).format).toBe('jpeg')
+  })
+})
