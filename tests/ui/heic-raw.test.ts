@@ -77,6 +77,11 @@ describe('HEIC and RAW files in the window', () => {
       "Described from the RAW file's embedded JPEG preview, 480×640"
     )
     await expect(card(page, 'IMG_0001.HEIC').locator('.card__note').count()).resolves.toBe(0)
+    await card(page, 'DSC_0003.dng').click()
+    await page
+      .getByTestId('detail')
+      .getByText('described from the embedded preview, 480×640', { exact: false })
+      .waitFor()
     await expect(card(page, 'DSC_0004.dng').locator('.card__caption').textContent()).resolves.toBe(
       'DSC_0004.dng has no embedded JPEG preview to describe (RAW sensor data is not developed here).'
     )

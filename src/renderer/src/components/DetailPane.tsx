@@ -100,6 +100,9 @@ export function DetailPane(props: DetailPaneProps): React.JSX.Element {
       <p className="muted small detail__meta">
         {item.image.bytes !== undefined ? formatBytes(item.image.bytes) : null}
         {item.image.hasPath ? null : ' · pasted (no folder for a caption file)'}
+        {item.preview
+          ? ` · described from the embedded preview, ${item.preview.width}×${item.preview.height}`
+          : null}
       </p>
       <Keywords item={item} options={props.keywordOptions} />
       <Caption item={item} modelLoading={modelLoading} />
