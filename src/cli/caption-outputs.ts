@@ -1,8 +1,10 @@
 /**
  * What `smolvlm caption` does with a finished caption besides printing it: write it into the image's metadata
- * (--write-metadata) and keep it in the caption library (unless --no-history).
+ * (--write-metadata), into a caption file beside it (--write-txt), and keep it in the caption library (unless
+ * --no-history).
  */
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
+import { sidecarPath, withTriggerWord, writeCaptionFile } from '../host/sidecars.ts'
 import { defaultStoreRoot } from '../store/layout.ts'
 import { CaptionLibrary } from '../library/caption-library.ts'
 import type { LibraryWrite } from '../library/caption-library.ts'
@@ -11,6 +13,8 @@ import { contentHash } from '../library/content-hash.ts'
 import type { CaptionKind, MetadataMode, MetadataPolicy, XmpNaming } from '../metadata/caption-metadata.ts'
 import { MetadataWriter } from '../metadata/metadata-writer.ts'
 import type { MetadataReport } from '../metadata/metadata-writer.ts'
+import { keywordTagLine } from '../shared/keywords.ts'
+import type { SidecarPolicy, SidecarReport } from '../shared/results.ts'
 
 export interface MetadataArgs {
   readonly mode: MetadataMode
@@ -19,8 +23,24 @@ export interface MetadataArgs {
   readonly kind: CaptionKind
 }
 
+/** --write-txt: photo.jpg → photo.txt, as the app's Save dialog writes them. */
+export interface CaptionFileArgs {
+  readonly policy: SidecarPolicy
+  readonly triggerWord: string
+  /** Keyword mode's tags with underscores ("long_hair"), booru style. */
+  readonly underscores: boolean
+}
+
+/** What happened to one caption file (the JSON line's "captionFile"). */
+export interface CaptionFileReport {
+  readonly file: string
+  readonly outcome: SidecarReport['outcome']
+  readonly reason: string | null
+}
+
 export interface CaptionOutputsOptions {
   readonly metadata: MetadataArgs | null
+  readonly captionFile?: CaptionFileArgs | null
   readonly history: boolean
   readonly warn: (line: string) => void
 }
@@ -46,6 +66,10 @@ export function metadataLine(report: MetadataReport): string {
   return `${report.outcome} (${where})${report.reason ? `: ${report.reason}` : ''}`
 }
 
+export function captionFileLine(report: CaptionFileReport): string {
+  return `${report.outcome} ${report.file}${report.reason ? `: ${report.reason}` : ''}`
+}
+
 export class CaptionOutputs {
   private writer: MetadataWriter | null = null
   private library: CaptionLibrary | null | undefined
@@ -63,8 +87,13 @@ export class CaptionOutputs {
     }
   }
 
-  /** Writes the metadata (if asked) and records the caption (if history is on); the metadata report, if any. */
-  async finished(caption: FinishedCaption): Promise<MetadataReport | null> {
+  /**
+   * Writes the metadata and the caption file (if asked) and records the caption (if history is on); what
+   * happened to each.
+   */
+  async finished(
+    caption: FinishedCaption
+  ): Promise<{ metadata: MetadataReport | null; captionFile: CaptionFileReport | null }> {
     const image = resolve(caption.image)
     let report: MetadataReport | null = null
     if (this.options.metadata) {
@@ -73,8 +102,27 @@ export class CaptionOutputs {
       const text = caption.keywords ? caption.keywords.join(', ') : caption.text
       report = await this.writer.write(image, text, this.options.metadata)
     }
-    if (this.options.history) await this.record(image, caption, report)
-    return report
+    const captionFile = this.options.captionFile
+      ? await this.writeCaptionFile(image, caption, this.options.captionFile)
+      : null
+    if (this.options.history) await this.record(image, caption, report, captionFile)
+    return { metadata: report, captionFile }
+  }
+
+  /** The caption, or keyword mode's tags ("ohwx, dog, red ball"), trigger word first, into photo.txt. */
+  private async writeCaptionFile(
+    image: string,
+    caption: FinishedCaption,
+    args: CaptionFileArgs
+  ): Promise<CaptionFileReport> {
+    const target = sidecarPath(image)
+    const file = basename(target)
+    if (target === image)
+      return { file, outcome: 'failed', reason: `${file} is itself named like its caption file.` }
+    const text = caption.keywords
+      ? keywordTagLine(caption.keywords, args, args.triggerWord)
+      : withTriggerWord(caption.text, args.triggerWord)
+    return { file, ...(await writeCaptionFile(target, text, args.policy)) }
   }
 
   private openLibrary(): CaptionLibrary | null {
@@ -100,7 +148,8 @@ export class CaptionOutputs {
   private async record(
     image: string,
     caption: FinishedCaption,
-    report: MetadataReport | null
+    report: MetadataReport | null,
+    captionFile: CaptionFileReport | null
   ): Promise<void> {
     const library = this.openLibrary()
     if (!library) return
@@ -119,6 +168,8 @@ export class CaptionOutputs {
               }
             ]
           : []
+      if (captionFile && captionFile.outcome !== 'skipped' && captionFile.outcome !== 'failed')
+        writes.push({ kind: 'txt', file: captionFile.file, outcome: captionFile.outcome })
       library.record({
         path: image,
         contentHash: content?.hash ?? null,

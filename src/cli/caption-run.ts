@@ -9,8 +9,8 @@ import { previewNote } from '../metadata/raw-preview.ts'
 import type { RawPreview } from '../metadata/raw-preview.ts'
 import type { KeywordOptions } from '../shared/keywords.ts'
 import { normalizeKeywords } from '../shared/keywords.ts'
-import { metadataJson, metadataLine } from './caption-outputs.ts'
-import type { CaptionOutputs } from './caption-outputs.ts'
+import { captionFileLine, metadataJson, metadataLine } from './caption-outputs.ts'
+import type { CaptionFileReport, CaptionOutputs } from './caption-outputs.ts'
 
 export interface Output {
   readonly out: (text: string) => void
@@ -151,9 +151,10 @@ export class CaptionRun {
       const keywords = args.keywords ? normalizeKeywords(event.text, args.keywords) : null
       // One caption per image: the metadata and the library get it (a --together caption goes to the library only).
       let metadata: ReturnType<typeof metadataJson> | undefined
+      let captionFile: CaptionFileReport | undefined
       if (this.completed) {
         for (const image of images) {
-          const report = await outputs.finished({
+          const written = await outputs.finished({
             image,
             prompt,
             text: event.text,
@@ -162,9 +163,14 @@ export class CaptionRun {
             variant: JSON.stringify(variantLabel(model)).replace(/^"|"$/g, ''),
             device: model.info.provider
           })
+          const report = written.metadata
           if (report) {
             metadata = metadataJson(report)
             if (!args.json) io.err(`smolvlm: metadata: ${printable(metadataLine(report))}\n`)
+          }
+          if (written.captionFile) {
+            captionFile = written.captionFile
+            if (!args.json) io.err(`smolvlm: caption file: ${printable(captionFileLine(captionFile))}\n`)
           }
         }
       }
@@ -194,6 +200,7 @@ export class CaptionRun {
         variant: variantLabel(model),
         cancelled: event.cancelled,
         ...(metadata ? { metadata } : {}),
+        ...(captionFile ? { captionFile } : {}),
         ...this.previewsJson(),
         timings: {
           preprocessMs: s.preprocessMs,

@@ -58,6 +58,36 @@ const reasonOf = (error: unknown): string =>
   boundMessage(error instanceof Error ? error.message : String(error))
 
 /**
+ * Writes one caption file (`target`, the image's .txt) under a policy; what happened, with the reason when it was
+ * not written. The app's Save dialog (writeSidecars) and `smolvlm caption --write-txt` both write through it.
+ */
+export async function writeCaptionFile(
+  target: string,
+  caption: string,
+  policy: SidecarPolicy
+): Promise<{ outcome: SidecarReport['outcome']; reason: string | null }> {
+  const file = basename(target)
+  try {
+    // Twice at most: if a file appears between reading and creating, the policy is applied to it.
+    for (let attempt = 0; ; attempt++) {
+      const existing = await readExisting(target)
+      if (existing !== null && !(await stat(target)).isFile())
+        return { outcome: 'failed', reason: `${file} exists and is not a file.` }
+      const plan = applyPolicy(existing, caption, policy)
+      if (!plan) return { outcome: 'skipped', reason: `${file} already exists (policy: skip).` }
+      try {
+        await writeFileAtomic(target, plan.content, existing === null ? 'create' : 'replace')
+        return { outcome: plan.outcome, reason: null }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
+      }
+    }
+  } catch (error) {
+    return { outcome: 'failed', reason: reasonOf(error) }
+  }
+}
+
+/**
  * Writes one caption file per image, next to the image, and reports for every item what happened. Nothing is
  * overwritten unless the policy says so (and then the report says "overwritten"); two images of the batch that
  * map to the same .txt (photo.jpg, photo.png) are not allowed to clobber each other: the second is skipped.
@@ -96,31 +126,8 @@ export async function writeSidecars(
       continue
     }
     claimed.set(target, grant.name)
-    const caption = withTriggerWord(item.text, triggerWord)
-    try {
-      // Twice at most: if a file appears between reading and creating, the policy is applied to it.
-      for (let attempt = 0; ; attempt++) {
-        const existing = await readExisting(target)
-        if (existing !== null && !(await stat(target)).isFile()) {
-          report(file, 'failed', `${file} exists and is not a file.`)
-          break
-        }
-        const plan = applyPolicy(existing, caption, policy)
-        if (!plan) {
-          report(file, 'skipped', `${file} already exists (policy: skip).`)
-          break
-        }
-        try {
-          await writeFileAtomic(target, plan.content, existing === null ? 'create' : 'replace')
-          report(file, plan.outcome)
-          break
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
-        }
-      }
-    } catch (error) {
-      report(file, 'failed', reasonOf(error))
-    }
+    const written = await writeCaptionFile(target, withTriggerWord(item.text, triggerWord), policy)
+    report(file, written.outcome, written.reason)
   }
   return reports
 }

@@ -1,14 +1,19 @@
 /**
  * `smolvlm caption --keywords`: the keyword prompt, each answer's keyword list in the JSON line and on the terminal,
- * and in metadata keyword fields, through the real CLI on the fixture model. The model writes gibberish, so the
+ * in metadata keyword fields and as tags in caption files (--write-txt), through the real CLI on the fixture model. The model writes gibberish, so the
  * expected lists are computed from the answer it really wrote (tests/shared/keywords.test.ts specifies the function).
  */
-import { copyFile, mkdtemp } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MetadataWriter } from '../../src/metadata/metadata-writer.ts'
-import { DEFAULT_KEYWORD_OPTIONS, KEYWORD_PROMPT, normalizeKeywords } from '../../src/shared/keywords.ts'
+import {
+  DEFAULT_KEYWORD_OPTIONS,
+  KEYWORD_PROMPT,
+  keywordTagLine,
+  normalizeKeywords
+} from '../../src/shared/keywords.ts'
 import type { KeywordOptions } from '../../src/shared/keywords.ts'
 import { imagePath } from '../support/reference.ts'
 import { jsonLines, runCli, TINY_MODEL } from './run-cli.ts'
@@ -143,7 +148,58 @@ describe('smolvlm caption --keywords', () => {
     }
   })
 
+  it('writes caption files as tags with --write-txt: trigger word first, underscores when asked, kept under skip', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'cli-keywords-txt-'))
+    const image = join(folder, 'beach.png')
+    await copyFile(imagePath('images/square.png'), image)
+    const args = ['caption', ...model, '--json', '--keywords', '--include', 'Studio Shot', '--write-txt']
+    const first = jsonLines(
+      (await runCli([...args, '--trigger-word', 'sks', '--underscores', image])).stdout
+    )[0]!
+    expect(first['captionFile']).toEqual({ file: 'beach.txt', outcome: 'written', reason: null })
+    const tags = keywordTagLine(first['keywords'] as string[], { underscores: true }, 'sks')
+    expect(tags.startsWith('sks, Studio_Shot')).toBe(true)
+    await expect(readFile(join(folder, 'beach.txt'), 'utf8')).resolves.toBe(`${tags}\n`)
+
+    const again = jsonLines((await runCli([...args, image])).stdout)[0]!
+    expect(again['captionFile']).toEqual({
+      file: 'beach.txt',
+      outcome: 'skipped',
+      reason: 'beach.txt already exists (policy: skip).'
+    })
+    await expect(readFile(join(folder, 'beach.txt'), 'utf8')).resolves.toBe(`${tags}\n`)
+
+    const appended = jsonLines((await runCli([...args, '--txt-policy', 'append', image])).stdout)[0]!
+    expect(appended['captionFile']).toMatchObject({ outcome: 'appended' })
+    const plain = keywordTagLine(appended['keywords'] as string[], { underscores: false })
+    await expect(readFile(join(folder, 'beach.txt'), 'utf8')).resolves.toBe(`${tags}\n${plain}\n`)
+  })
+
+  it('writes the plain caption with --write-txt without --keywords', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'cli-txt-'))
+    const image = join(folder, 'dog.png')
+    await copyFile(imagePath('images/tiny.png'), image)
+    const result = await runCli([
+      'caption',
+      ...model,
+      '--write-txt',
+      '--trigger-word',
+      'sks',
+      '--json',
+      image
+    ])
+    const [line] = jsonLines(result.stdout)
+    expect(line).not.toHaveProperty('keywords')
+    await expect(readFile(join(folder, 'dog.txt'), 'utf8')).resolves.toBe(`sks, ${line!['text'] as string}\n`)
+  })
+
   it('refuses the keyword options without --keywords, and a count out of range', async () => {
+    const underscores = await runCli(['caption', ...model, '--write-txt', '--underscores', photos])
+    expect(underscores.code).toBe(2)
+    expect(underscores.stderr).toContain('--underscores needs --keywords.')
+    const policy = await runCli(['caption', ...model, '--txt-policy', 'append', photos])
+    expect(policy.code).toBe(2)
+    expect(policy.stderr).toContain('--txt-policy needs --write-txt.')
     const lone = await runCli(['caption', ...model, '--max-keywords', '5', photos])
     expect(lone.code).toBe(2)
     expect(lone.stderr).toContain('--max-keywords needs --keywords.')
