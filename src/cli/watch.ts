@@ -160,7 +160,8 @@ export async function runWatch(argv: readonly string[], io: Output = stdio): Pro
     ...args.request,
     prompt,
     maxNewTokens: args.request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
-    metadata: args.metadata
+    metadata: args.metadata,
+    keywords: args.keywords
   })
   const ledger = DoneLedger.open(ledgerFile(defaultStoreRoot(), root))
   const outputs = new CaptionOutputs({ metadata: args.metadata, history: args.history, warn: io.err })
