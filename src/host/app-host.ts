@@ -36,6 +36,8 @@ export interface HostDialogs {
   saveExport(defaultName: string, format: ExportFormat): Promise<string | null>
   /** A model folder to import; null when cancelled. */
   chooseModelFolder(): Promise<string | null>
+  /** One folder to watch; null when cancelled. Absent: the Open folder dialog's first folder. */
+  chooseWatchFolder?(): Promise<string | null>
 }
 
 /** The per-call part of a transport: where a job's events go. */
@@ -324,8 +326,10 @@ export class AppHost<Port = never> {
       'library.history': ({ imageId }) => this.library.history(imageId),
       'library.clear': async () => this.library.clear(),
       'watch.start': async ({ writeCaptionFiles }) => {
-        const paths = await this.options.dialogs.openImages({ folders: true })
-        const folder = paths?.[0]
+        const { dialogs } = this.options
+        const folder = dialogs.chooseWatchFolder
+          ? await dialogs.chooseWatchFolder()
+          : ((await dialogs.openImages({ folders: true }))?.[0] ?? null)
         if (!folder) return this.watch.status()
         return this.watch.start(folder, writeCaptionFiles ?? false)
       },

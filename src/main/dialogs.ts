@@ -4,7 +4,7 @@ import type { BrowserWindow } from 'electron'
 import type { HostDialogs } from '../host/app-host.ts'
 import { IMAGE_EXTENSIONS } from '../shared/contract.ts'
 
-/** The system dialogs behind images.open, results.export and store.importFolder (paths from them are granted). */
+/** The system dialogs behind images.open, results.export, store.importFolder and watch.start (paths from them are granted). */
 export function electronDialogs(window: () => BrowserWindow | null): HostDialogs {
   const parent = () => window() ?? undefined
   return {
@@ -38,6 +38,16 @@ export function electronDialogs(window: () => BrowserWindow | null): HostDialogs
       const options: Electron.OpenDialogOptions = {
         title: 'Import a model folder',
         properties: ['openDirectory']
+      }
+      const w = parent()
+      const result = w ? await dialog.showOpenDialog(w, options) : await dialog.showOpenDialog(options)
+      return result.canceled ? null : (result.filePaths[0] ?? null)
+    },
+    async chooseWatchFolder() {
+      const options: Electron.OpenDialogOptions = {
+        title: 'Choose a folder to watch',
+        buttonLabel: 'Watch',
+        properties: ['openDirectory', 'createDirectory']
       }
       const w = parent()
       const result = w ? await dialog.showOpenDialog(w, options) : await dialog.showOpenDialog(options)
