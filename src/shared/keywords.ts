@@ -70,6 +70,10 @@ const SENTENCE_LEAD_INS = [
 
 const LEAD_INS = [...LIST_LEAD_INS, ...SENTENCE_LEAD_INS]
 
+/** Where a sentence answer is cut into keywords. */
+const SENTENCE_JOINS =
+  /\s+(?:and|&|with|in|on|at|near|under|over|behind|beside|by|next to|in front of|on top of)\s+/i
+
 /** Whether the answer reads as a sentence rather than a list: then " and " also separates keywords. */
 function isProse(text: string): boolean {
   const trimmed = text.trim()
@@ -77,6 +81,8 @@ function isProse(text: string): boolean {
 }
 
 function stripLeadIns(part: string): string {
+  // A line that is only a list's heading ("Keywords:", "Here are some tags for this image:") is no keyword.
+  if (LIST_LEAD_INS.some((lead) => lead.test(part) && part.replace(lead, '').trim() === '')) return ''
   let text = part
   for (let changed = true; changed;) {
     changed = false
@@ -95,8 +101,8 @@ function stripLeadIns(part: string): string {
 function cleanKeyword(piece: string): string {
   let word = stripLeadIns(piece.trim())
   word = word
-    // List markers: "1.", "2)", "-", "*", "•", "#dog".
-    .replace(/^(?:\d+[.)]|[-*•·–—#]+)\s*/, '')
+    // List markers: "1. ", "2) ", "-", "*", "•", "#dog" (not the "5." of "5.1 surround").
+    .replace(/^(?:\d+[.)]\s+|[-*•·–—]+\s*|#+(?=\S))/, '')
     // Joining words left at the start by a split on commas ("…, and grass").
     .replace(/^(?:and|or|with|plus|also)\s+/i, '')
     // Articles: keywords are nouns without them ("a dog" → "dog").
@@ -134,8 +140,8 @@ function isKeyword(word: string): boolean {
 }
 
 /**
- * The model's answer → its keywords in order: split on commas, semicolons, pipes and lines (and on " and " when
- * the answer is a sentence), list markers, lead-ins ("The image shows", "Keywords:"), articles, quotes and
+ * The model's answer → its keywords in order: split on commas, semicolons, pipes and lines (and at "and" and
+ * joining prepositions such as "with", "in", "on" when the answer is a sentence), list markers, lead-ins ("The image shows", "Keywords:"), articles, quotes and
  * trailing periods removed, whitespace collapsed, empties and sentence-long pieces (over 64 characters or 6
  * words) dropped. Duplicates are not removed here (normalizeKeywords does that).
  */
@@ -144,8 +150,9 @@ export function splitAnswer(answer: string): string[] {
   const pieces = answer.split(/[,;|\n\r]+/)
   const words: string[] = []
   for (const piece of pieces) {
-    // A sentence's last item: "a ball and grass". A list keeps "black and white" whole.
-    const parts = prose ? stripLeadIns(piece.trim()).split(/\s+(?:and|&)\s+/i) : [piece]
+    // A sentence is cut at "and" and at the prepositions that join its nouns ("a dog playing with a ball in a
+    // park" → dog playing, ball, park). A list keeps "black and white" and "man in suit" whole.
+    const parts = prose ? stripLeadIns(piece.trim()).split(SENTENCE_JOINS) : [piece]
     for (const part of parts) {
       const word = cleanKeyword(part)
       if (isKeyword(word)) words.push(word)

@@ -50,6 +50,23 @@ describe('splitting a model answer into keywords', () => {
     expect(plain('There are two cats and a sofa.')).toEqual(['two cats', 'sofa'])
   })
 
+  it('cuts a sentence without commas at the words that join its nouns', () => {
+    expect(plain('The image shows a dog playing with a ball in a park.')).toEqual([
+      'dog playing',
+      'ball',
+      'park'
+    ])
+    expect(plain('A cup of coffee on a wooden table next to a laptop.')).toEqual([
+      'cup of coffee',
+      'wooden table',
+      'laptop'
+    ])
+  })
+
+  it('keeps a plain list\'s keywords whole ("man in suit")', () => {
+    expect(plain('man in suit, city, cup of coffee')).toEqual(['man in suit', 'city', 'cup of coffee'])
+  })
+
   it('keeps "and" inside a keyword of a plain list ("black and white")', () => {
     expect(plain('black and white, street, rock and roll')).toEqual([
       'black and white',
@@ -65,6 +82,20 @@ describe('splitting a model answer into keywords', () => {
   it('reads numbered and bulleted lines', () => {
     expect(plain('1. dog\n2. ball\n3) grass')).toEqual(['dog', 'ball', 'grass'])
     expect(plain('- dog\n- ball\n* grass\n• sky')).toEqual(['dog', 'ball', 'grass', 'sky'])
+  })
+
+  it('drops a heading line of its own ("Keywords:") before a list', () => {
+    expect(plain('Keywords:\n- dog\n- cat')).toEqual(['dog', 'cat'])
+    expect(plain('Here are some tags for this image:\n1. beach\n2. sunset')).toEqual(['beach', 'sunset'])
+  })
+
+  it('keeps numbers that are part of a keyword', () => {
+    expect(plain('5.1 surround, 3. speaker, 1990s, 2 dogs')).toEqual([
+      '5.1 surround',
+      'speaker',
+      '1990s',
+      '2 dogs'
+    ])
   })
 
   it('removes a "Keywords:" or "Tags:" prefix and a "Here are" opening', () => {
