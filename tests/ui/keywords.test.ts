@@ -101,8 +101,11 @@ describe('keyword mode', () => {
     await page.getByRole('button', { name: 'Save captions…' }).click()
     const dialog = page.getByRole('dialog', { name: 'Save captions' })
     await dialog.getByLabel('Start every caption with (trigger word, optional)').fill('sks')
+    const first = keywordTagLine(normalizeKeywords(answers.get('beach.png')!, options), options, 'sks')
+    await dialog.getByText(`Preview: ${first.slice(0, 120)}`).waitFor()
     await dialog.getByRole('button', { name: 'Write 2 caption files' }).click()
     await dialog.getByTestId('sidecar-report').getByText('2 written').waitFor()
+    await screenshot(page, 'keywords-export')
     for (const name of NAMES) {
       const line = keywordTagLine(normalizeKeywords(answers.get(name)!, options), options, 'sks')
       expect(line.startsWith('sks, Studio_Shot, ohwx')).toBe(true)

@@ -72,7 +72,10 @@ export function ExportDialog(props: ExportDialogProps): React.JSX.Element {
   const [savedPath, setSavedPath] = useState<string | null>(null)
   const count = props.sidecarItems.length
   const first = props.sidecarItems[0]
-  const sample = first ? sidecarText(first, props.keywordOptions, '').text : 'a caption'
+  // Keyword captions: the tag line as written (the trigger word is not repeated among the tags).
+  const sample = first?.keywords
+    ? sidecarText(first, props.keywordOptions, word).text
+    : preview(word, first?.text ?? 'a caption')
 
   const writeFiles = async (): Promise<void> => {
     if (word !== props.triggerWord) props.onTriggerWord(word)
@@ -162,7 +165,7 @@ export function ExportDialog(props: ExportDialogProps): React.JSX.Element {
             }}
           />
           <p className="field__hint">
-            Preview: <q>{preview(word, sample).slice(0, 120)}</q>
+            Preview: <q>{sample.slice(0, 120)}</q>
           </p>
         </div>
         <div className="export__actions">
