@@ -72,6 +72,15 @@ describe('keyword mode', () => {
     expect(app.problems).toEqual([])
   })
 
+  it('copies the keywords of a keyword card, comma-separated', async () => {
+    const { page } = app
+    await card(page, 'beach.png').getByRole('button', { name: 'Copy the caption of beach.png' }).click()
+    await page.getByTestId('notice').filter({ hasText: 'Copied the keywords of beach.png.' }).waitFor()
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(
+      normalizeKeywords(answers.get('beach.png')!, options).join(', ')
+    )
+  })
+
   it('follows the keyword settings at once: lowercase off, a keyword excluded, fewer keywords', async () => {
     const { page } = app
     await page.keyboard.press('Control+,')

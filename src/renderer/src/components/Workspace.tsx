@@ -11,6 +11,7 @@ import { useShortcuts } from '../hooks/useShortcuts.ts'
 import { useWatchFolder } from '../hooks/useWatchFolder.ts'
 import { effectivePrompt, PROMPT_PRESETS, presetForPrompt } from '../state/prompts.ts'
 import type { QueueController } from '../state/queue-controller.ts'
+import { itemKeywords } from '../state/keywords.ts'
 import { displayText, statusCounts } from '../state/queue.ts'
 import { exportRows, finishedItems, sidecarItems } from '../state/results.ts'
 import type { Command } from '../state/shortcuts.ts'
@@ -46,6 +47,7 @@ const PROMPT_SAVE_DELAY_MS = 600
 
 export function Workspace(props: WorkspaceProps): React.JSX.Element {
   const { api, controller, settings, update, status, notify, mac } = props
+  const keywordOptions = settings.keywords
   const queue = useQueue(controller)
   const counts = useMemo(() => statusCounts(queue), [queue])
   const [prompt, setPrompt] = useState(settings.prompt)
@@ -112,16 +114,19 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
   const copy = useCallback(
     async (id: string) => {
       const item = controller.getState().items[id]
-      const text = item ? displayText(item.text) : ''
+      // Keyword mode copies what the card shows: the keywords, comma-separated.
+      const keywords = item ? itemKeywords(item, keywordOptions) : null
+      const text = keywords && keywords.length > 0 ? keywords.join(', ') : item ? displayText(item.text) : ''
       if (text === '') return
+      const what = keywords && keywords.length > 0 ? 'keywords' : 'caption'
       try {
         await navigator.clipboard.writeText(text)
-        notify('success', `Copied the caption of ${item!.image.name}.`)
+        notify('success', `Copied the ${what} of ${item!.image.name}.`)
       } catch {
-        notify('error', 'The caption could not be copied to the clipboard.')
+        notify('error', `The ${what} could not be copied to the clipboard.`)
       }
     },
-    [controller, notify]
+    [controller, notify, keywordOptions]
   )
 
   const actions: CardActions = useMemo(
@@ -331,6 +336,7 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
               modelLoading={modelLoading}
               actions={actions}
               focusRequest={focusRequest}
+              keywordOptions={settings.keywords}
             />
             <DetailPane
               api={api}
@@ -343,6 +349,7 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
               onStopFollowUp={(id) => controller.stopFollowUp(id)}
               questionRef={questionRef}
               metadataVersion={metadataVersion}
+              keywordOptions={settings.keywords}
             />
           </>
         )}
@@ -350,7 +357,6 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
       <StatusBar
         status={status}
         modelId={settings.modelId}
-              keywordOptions={settings.keywords}
         variant={settings.variant}
         lastStats={queue.lastStats}
         queued={queue.pending.length + queue.priority.length}
@@ -363,7 +369,6 @@ export function Workspace(props: WorkspaceProps): React.JSX.Element {
         onModelClick={() => props.openDialog('models')}
       />
       <p className="visually-hidden" role="status" aria-live="polite">
-              keywordOptions={settings.keywords}
         {announcement}
       </p>
       {intake.dragging ? <DropOverlay /> : null}
