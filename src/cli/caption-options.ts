@@ -24,7 +24,8 @@ import {
   parseKeywordList
 } from '../shared/keywords.ts'
 import type { KeywordOptions } from '../shared/keywords.ts'
-import type { MetadataArgs } from './caption-outputs.ts'
+import { SIDECAR_POLICIES } from '../shared/results.ts'
+import type { CaptionFileArgs, MetadataArgs } from './caption-outputs.ts'
 import { choice, UsageError } from './usage.ts'
 
 /** node:util parseArgs option table of the shared options. */
@@ -307,5 +308,43 @@ export function checkAgainstModel(args: Pick<CaptionOptions, 'request'>, config:
       `--longest-edge ${longestEdge} is below the model's tile size of ${tile} px ` +
         `(max_image_size.longest_edge); give ${tile} to ${LONGEST_EDGE_MAX}.`
     )
+  }
+}
+
+/** node:util parseArgs option table of --write-txt and its options. */
+export const CAPTION_FILE_OPTION_TABLE = {
+  'write-txt': { type: 'boolean' },
+  'txt-policy': { type: 'string' },
+  'trigger-word': { type: 'string' },
+  underscores: { type: 'boolean' }
+} as const
+
+export const CAPTION_FILE_USAGE = `  --write-txt             a caption file beside each image (photo.jpg → photo.txt), as the app's Save dialog
+                          writes them; with --keywords the tags, comma-separated ("ohwx, dog, red ball")
+    --txt-policy <p>      skip | overwrite | append | prefix, when the .txt is already there (default skip)
+    --trigger-word <w>    first in every caption file (dataset trainers' trigger word), never twice
+    --underscores         with --keywords: multi-word tags with underscores ("long_hair"), booru style
+`
+
+/** --write-txt and its dependent options. */
+export function captionFileArgs(
+  values: OptionValues,
+  together: boolean,
+  keywords: boolean
+): CaptionFileArgs | null {
+  const dependent = ['txt-policy', 'trigger-word', 'underscores'].filter((n) => values[n] !== undefined)
+  if (!values['write-txt']) {
+    if (dependent.length > 0) throw new UsageError(`--${dependent[0]} needs --write-txt.`)
+    return null
+  }
+  if (together)
+    throw new UsageError('--write-txt writes one caption file per image; it cannot be used with --together.')
+  if (values['underscores'] && !keywords) throw new UsageError('--underscores needs --keywords.')
+  const triggerWord = ((values['trigger-word'] as string | undefined) ?? '').trim()
+  if (/[\r\n\0]/.test(triggerWord)) throw new UsageError('--trigger-word must be one line.')
+  return {
+    policy: choice(values['txt-policy'] as string | undefined, 'txt-policy', SIDECAR_POLICIES, 'skip'),
+    triggerWord,
+    underscores: (values['underscores'] as boolean | undefined) ?? false
   }
 }

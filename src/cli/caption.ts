@@ -9,12 +9,14 @@ import { DEFAULT_PROMPT, SmolVLM } from '../engine/smolvlm.ts'
 import type { DescribeEvent, DescribeRequest } from '../engine/smolvlm.ts'
 import { describableImage, RawPreviewReader } from '../metadata/raw-preview.ts'
 import type { RawPreview } from '../metadata/raw-preview.ts'
-import { SIDECAR_POLICIES } from '../shared/results.ts'
 import { CaptionOutputs } from './caption-outputs.ts'
 import type { CaptionFileArgs } from './caption-outputs.ts'
 import { captionInBatches, DEFAULT_BATCH_SIZE } from './caption-batch.ts'
 import {
+  CAPTION_FILE_OPTION_TABLE,
+  CAPTION_FILE_USAGE,
   CAPTION_OPTION_TABLE,
+  captionFileArgs,
   checkAgainstModel,
   isInt,
   MODEL_OPTIONS_USAGE,
@@ -29,7 +31,7 @@ import { resolveModelDir } from './model-arg.ts'
 import { ResultsFile } from './results-file.ts'
 import { inShard, parseShard } from './shard.ts'
 import type { Shard } from './shard.ts'
-import { choice, UsageError } from './usage.ts'
+import { UsageError } from './usage.ts'
 
 // Moved to caption-run.ts (search and models import them from here).
 export { printable }
@@ -60,12 +62,7 @@ ${OUTPUT_OPTIONS_USAGE}  --skip-described        leave out images that already h
   --no-history            do not keep the captions in the library (smolvlm search); it lives under the store
                           root (SMOLVLM_HOME when set)
 
-  --write-txt             a caption file beside each image (photo.jpg → photo.txt), as the app's Save dialog
-                          writes them; with --keywords the tags, comma-separated ("ohwx, dog, red ball")
-    --txt-policy <p>      skip | overwrite | append | prefix, when the .txt is already there (default skip)
-    --trigger-word <w>    first in every caption file (dataset trainers' trigger word), never twice
-    --underscores         with --keywords: multi-word tags with underscores ("long_hair"), booru style
-
+${CAPTION_FILE_USAGE}
   Exit codes: 0 every image described, 1 some failed, 2 nothing could run (usage, model), 130 interrupted.
 `
 
@@ -111,25 +108,6 @@ function perImageOptions(values: OptionValues): Pick<CaptionArgs, 'batchSize' | 
   }
 }
 
-/** --write-txt and its dependent options. */
-function captionFileArgs(values: OptionValues, together: boolean, keywords: boolean): CaptionFileArgs | null {
-  const dependent = ['txt-policy', 'trigger-word', 'underscores'].filter((n) => values[n] !== undefined)
-  if (!values['write-txt']) {
-    if (dependent.length > 0) throw new UsageError(`--${dependent[0]} needs --write-txt.`)
-    return null
-  }
-  if (together)
-    throw new UsageError('--write-txt writes one caption file per image; it cannot be used with --together.')
-  if (values['underscores'] && !keywords) throw new UsageError('--underscores needs --keywords.')
-  const triggerWord = ((values['trigger-word'] as string | undefined) ?? '').trim()
-  if (/[\r\n\0]/.test(triggerWord)) throw new UsageError('--trigger-word must be one line.')
-  return {
-    policy: choice(values['txt-policy'] as string | undefined, 'txt-policy', SIDECAR_POLICIES, 'skip'),
-    triggerWord,
-    underscores: (values['underscores'] as boolean | undefined) ?? false
-  }
-}
-
 export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CaptionArgs {
   let parsed
   try {
@@ -145,10 +123,7 @@ export function parseCaptionArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         shard: { type: 'string' },
         resume: { type: 'string' },
         'skip-described': { type: 'boolean' },
-        'write-txt': { type: 'boolean' },
-        'txt-policy': { type: 'string' },
-        'trigger-word': { type: 'string' },
-        underscores: { type: 'boolean' }
+        ...CAPTION_FILE_OPTION_TABLE
       }
     })
   } catch (error) {

@@ -17,7 +17,10 @@ import { DEFAULT_SETTLE_MS, FolderWatch } from '../watch/folder-watch.ts'
 import type { ReadyImage, WatchNotice } from '../watch/folder-watch.ts'
 import { CaptionOutputs } from './caption-outputs.ts'
 import {
+  CAPTION_FILE_OPTION_TABLE,
+  CAPTION_FILE_USAGE,
   CAPTION_OPTION_TABLE,
+  captionFileArgs,
   checkAgainstModel,
   isInt,
   MODEL_OPTIONS_USAGE,
@@ -26,6 +29,7 @@ import {
   parseCaptionOptions
 } from './caption-options.ts'
 import type { CaptionOptions } from './caption-options.ts'
+import type { CaptionFileArgs } from './caption-outputs.ts'
 import { describableImage, RawPreviewReader } from '../metadata/raw-preview.ts'
 import { CaptionRun, describeError, printable, reportFailure, stdio, variantLabel } from './caption-run.ts'
 import type { Output, RunContext } from './caption-run.ts'
@@ -54,10 +58,12 @@ ${MODEL_OPTIONS_USAGE}  --threads <n>           onnxruntime threads (default: al
 
 ${OUTPUT_OPTIONS_USAGE}  --no-history            do not keep the captions in the library (smolvlm search)
 
+${CAPTION_FILE_USAGE}
   Exit codes: 130 stopped with Ctrl-C (the usual end), 2 nothing could run (usage, model, folder).
 `
 
 interface WatchArgs extends CaptionOptions {
+  readonly captionFile: CaptionFileArgs | null
   readonly folder: string
   readonly recursive: boolean
   readonly settleMs: number
@@ -74,7 +80,8 @@ export function parseWatchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         ...CAPTION_OPTION_TABLE,
         recursive: { type: 'boolean', short: 'r' },
         'settle-ms': { type: 'string' },
-        'new-only': { type: 'boolean' }
+        'new-only': { type: 'boolean' },
+        ...CAPTION_FILE_OPTION_TABLE
       }
     })
   } catch (error) {
@@ -91,6 +98,7 @@ export function parseWatchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     folder: positionals[0]!,
     recursive: values.recursive ?? false,
     newOnly: values['new-only'] ?? false,
+    captionFile: captionFileArgs(values, false, options.keywords !== null),
     settleMs:
       numberOption(
         values['settle-ms'],
@@ -161,10 +169,16 @@ export async function runWatch(argv: readonly string[], io: Output = stdio): Pro
     prompt,
     maxNewTokens: args.request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
     metadata: args.metadata,
-    keywords: args.keywords
+    keywords: args.keywords,
+    captionFile: args.captionFile
   })
   const ledger = DoneLedger.open(ledgerFile(defaultStoreRoot(), root))
-  const outputs = new CaptionOutputs({ metadata: args.metadata, history: args.history, warn: io.err })
+  const outputs = new CaptionOutputs({
+    metadata: args.metadata,
+    captionFile: args.captionFile,
+    history: args.history,
+    warn: io.err
+  })
   const ctx: RunContext = { model, args, outputs, results: null }
   const rawPreviews = new RawPreviewReader()
   const controller = new AbortController()

@@ -195,7 +195,7 @@ describe('smolvlm watch', () => {
     expect((await w.interrupt()).code).toBe(130)
   })
 
-  it('ignores partial and temp names and its own outputs: metadata written into the image does not bring it back', async () => {
+  it('ignores partial and temp names and its own outputs: metadata written into the image and its caption file do not bring it back', async () => {
     const { folder, home } = setup()
     const w = watch(folder, home, [
       '--max-new-tokens',
@@ -203,7 +203,8 @@ describe('smolvlm watch', () => {
       '--settle-ms',
       '400',
       '--write-metadata',
-      'embedded'
+      'embedded',
+      '--write-txt'
     ])
     await ready(w)
     const part = join(folder, 'photo.png.part')
@@ -218,6 +219,13 @@ describe('smolvlm watch', () => {
     expect(result).toMatchObject({ metadata: { outcome: 'written', where: 'embedded' } })
     // The metadata write replaced photo.png: the watch sees the change, knows the bytes as its own, and skips them.
     await w.until(() => w.stderr.includes(`${photo}: done already, skipped`), 'its own write recognised')
+    // Its caption file is the watch's own output: written, seen, ignored.
+    await w.until(
+      () => w.stderr.includes(`${join(folder, 'photo.txt')}: ignored (not an image)`),
+      'photo.txt ignored'
+    )
+    expect(readFileSync(join(folder, 'photo.txt'), 'utf8')).toBe(`${String(result!['text']).trim()}\n`)
+    expect(result).toMatchObject({ captionFile: { file: 'photo.txt', outcome: 'written' } })
     const writer = new MetadataWriter()
     try {
       expect((await writer.read(photo, 'darktable')).description).toBe(result!['text'])
