@@ -12,6 +12,7 @@ import { basename, join } from 'node:path'
 import { isSmolvlmError } from '../engine/errors.ts'
 import type { ImageRef, Settings, WatchStatus } from '../shared/contract.ts'
 import { boundMessage, NOT_WATCHING } from '../shared/contract.ts'
+import { isKeywordPrompt, keywordTagLine, normalizeKeywords } from '../shared/keywords.ts'
 import { DoneLedger, ledgerFile, optionsKey } from '../watch/done-ledger.ts'
 import { DEFAULT_SETTLE_MS, FolderWatch } from '../watch/folder-watch.ts'
 import type { ReadyImage } from '../watch/folder-watch.ts'
@@ -54,7 +55,7 @@ function captionOptions(settings: Settings, writeCaptionFiles: boolean): unknown
     fastMode: settings.fastMode,
     longestEdge: settings.longestEdge,
     captionFiles: writeCaptionFiles
-      ? { policy: settings.sidecarPolicy, triggerWord: settings.triggerWord }
+      ? { policy: settings.sidecarPolicy, triggerWord: settings.triggerWord, keywords: settings.keywords }
       : null
   }
 }
@@ -160,7 +161,7 @@ export class WatchService {
    * Captions the page reports finished: the watched images among them are done (remembered in the ledger), and
    * with writeCaptionFiles their caption file is written first. Returns how many were watched images.
    */
-  async captioned(items: readonly { imageId: string; text: string }[]): Promise<number> {
+  async captioned(items: readonly { imageId: string; prompt: string; text: string }[]): Promise<number> {
     const c = this.current
     if (!c) return 0
     let done = 0
@@ -170,9 +171,17 @@ export class WatchService {
       c.pending.delete(item.imageId)
       if (c.writeCaptionFiles) {
         const settings = this.options.settings()
+        // As the Save dialog writes it: a keyword answer becomes its tags, trigger word first.
+        const text = isKeywordPrompt(item.prompt)
+          ? keywordTagLine(
+              normalizeKeywords(item.text, settings.keywords),
+              settings.keywords,
+              settings.triggerWord
+            )
+          : item.text
         const [report] = await writeSidecars(
           this.options.broker,
-          [{ imageId: item.imageId, text: item.text }],
+          [{ imageId: item.imageId, text }],
           settings.sidecarPolicy,
           settings.triggerWord.trim() || undefined
         )

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppHost } from '../../src/host/app-host.ts'
 import type { ImageRef, WatchStatus } from '../../src/shared/contract.ts'
+import { KEYWORD_PROMPT } from '../../src/shared/keywords.ts'
 import { inProcessLauncher } from './support/fake-worker.ts'
 import { image } from './support/jobs.ts'
 import { tempDir } from './support/temp.ts'
@@ -118,6 +119,19 @@ describe('watch service (host)', () => {
     await until(() => second.images.length > 0, 'the image copied after the restart')
     expect(second.images.map((i) => i.name)).toEqual(['after.png'])
     expect(second.host.watch.status()).toMatchObject({ name: 'Camera Roll', added: 1, lost: 0 })
+  })
+
+  it('a keyword answer is written as its tags, as the Save dialog writes it', async () => {
+    const folder = await realpath(await tempDir())
+    await copyFile(image('square.png'), join(folder, 'dog.png'))
+    const page = await app(await tempDir(), folder)
+    await call(page.host, 'settings.update', { triggerWord: 'ohwx' })
+    await call(page.host, 'watch.start', { writeCaptionFiles: true })
+    await until(() => page.images.length === 1, 'the image')
+    await call(page.host, 'library.record', {
+      items: [{ imageId: page.images[0]!.id, prompt: KEYWORD_PROMPT, text: 'Keywords: dog, red ball, Dog.' }]
+    })
+    expect(await readFile(join(folder, 'dog.txt'), 'utf8')).toBe('ohwx, dog, red ball\n')
   })
 
   it('a file that comes and goes before it has settled is never handed out, and the watch goes on', async () => {
