@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeImage } from '../../src/engine/image/decode-image.ts'
 import { RawPreviewReader } from '../../src/metadata/raw-preview.ts'
 import { modelDir } from '../support/reference.ts'
+import { startCli } from './run-cli.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** Made by scripts/fixtures/heic-raw/make.ts; see the README beside them. */
@@ -122,5 +123,52 @@ describe('smolvlm caption on HEIC and RAW (end to end, tiny-gqa)', () => {
       `smolvlm: ${fixture('preview.dng')}: described from the embedded preview, 480×640`
     )
     expect(stderr).toContain('no-preview.dng has no embedded JPEG preview')
+  }, 120_000)
+})
+
+describe('smolvlm watch on HEIC and RAW files', () => {
+  it('describes a HEIC and a DNG that land in the folder, the DNG from its preview', async () => {
+    const base = await realpath(await mkdtemp(join(tmpdir(), 'smolvlm-watch-heic-raw-')))
+    const folder = join(base, 'in')
+    await mkdir(folder)
+    const args = ['watch', ...model, '--json', '--settle-ms', '500', folder]
+    const child = startCli(args, {
+      env: { ...process.env, SMOLVLM_MODEL: '', SMOLVLM_HOME: join(base, 'home') }
+    })
+    const closed = new Promise((resolve) => child.on('close', resolve))
+    let stdout = ''
+    let stderr = ''
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text))
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+    const until = async (check: () => boolean, what: string) => {
+      const end = Date.now() + 90_000
+      while (!check()) {
+        if (Date.now() > end || child.exitCode !== null)
+          throw new Error(`${what}: not seen.\n${stdout}\n${stderr}`)
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+    }
+    try {
+      await until(() => stderr.includes('(Ctrl-C stops)'), 'the watch started')
+      await copyFile(fixture('wide.heic'), join(folder, 'IMG_0001.HEIC'))
+      await copyFile(fixture('preview.dng'), join(folder, 'DSC_0002.dng'))
+      const results = () =>
+        stdout
+          .split('\n')
+          .slice(0, -1)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+      await until(() => results().length >= 2, 'two results')
+      const byName = Object.fromEntries(results().map((r) => [String(r.image).split('/').pop(), r]))
+      expect(byName['IMG_0001.HEIC']).toMatchObject({ cancelled: false })
+      expect(byName['IMG_0001.HEIC']?.previews).toBeUndefined()
+      expect(byName['DSC_0002.dng']).toMatchObject({
+        cancelled: false,
+        previews: [{ image: join(folder, 'DSC_0002.dng'), width: 480, height: 640 }]
+      })
+    } finally {
+      child.kill('SIGINT')
+      await closed
+      await rm(base, { recursive: true, force: true })
+    }
   }, 120_000)
 })
