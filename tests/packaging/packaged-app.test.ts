@@ -154,6 +154,9 @@ describe.skipIf(!linux)('the packaged app (npm run dist:dir, stand-in Electron)'
     expect(native.some((file) => /^\/node_modules\/@img\/sharp-libvips-linux-x64\/.*\.so/.test(file))).toBe(
       true
     )
+    // The watched folder's native watcher, prebuilt per platform (Node-API).
+    if ('@parcel/watcher' in projectPackage.dependencies)
+      expect(native).toContain('/node_modules/@parcel/watcher-linux-x64-glibc/watcher.node')
     if ('better-sqlite3' in projectPackage.dependencies)
       expect(native).toContain('/node_modules/better-sqlite3/build/Release/better_sqlite3.node')
     // ExifTool is a Perl program the metadata reader starts: it must be a real file (exiftool-vendored looks for it

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto'
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
+  utimesSync,
   writeFileSync
 } from 'node:fs'
 import { open } from 'node:fs/promises'
@@ -165,6 +168,50 @@ describe('FolderWatch (real files, real @parcel/watcher)', () => {
     expect(reasons.get('photo.txt')).toBe('not an image')
     expect(reasons.get('photo.png.xmp')).toBe('not an image')
   })
+})
+
+describe('FolderWatch with thousands of images there at start', () => {
+  it('hands them out in name order, one file open at a time, and a restart skips them all by a stat each', async () => {
+    const { root, ledger } = setup()
+    const count = 3000
+    const tiny = readFileSync(imagePath('images/tiny.png'))
+    const names: string[] = []
+    for (let i = 0; i < count; i++) {
+      const folder = join(root, `roll${Math.floor(i / 500)}`)
+      if (i % 500 === 0) mkdirSync(folder)
+      const path = join(folder, `img${i}.png`)
+      // Distinct contents (bytes after the PNG's end), settled long ago.
+      writeFileSync(path, Buffer.concat([tiny, Buffer.from(`#${i}`)]))
+      utimesSync(path, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000))
+      names.push(path)
+    }
+    names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+    const notices: WatchNotice[] = []
+    const watch = await start({ root, ledger, recursive: true, settleMs: 2000 }, notices)
+    expect(notices).toContainEqual({ type: 'listed', images: count })
+    const openFiles = () => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0)
+    const baseline = openFiles()
+    let mostOpen = 0
+    const handedOut: string[] = []
+    for (let i = 0; i < count; i++) {
+      const item = await watch.next()
+      mostOpen = Math.max(mostOpen, openFiles())
+      if (!item || 'error' in item) throw new Error(`unexpected ${JSON.stringify(item)}`)
+      handedOut.push(item.path)
+      await watch.complete(item, 'described')
+    }
+    expect(handedOut).toEqual(names)
+    expect(mostOpen - baseline).toBeLessThan(10)
+    await watch.stop()
+
+    const again: WatchNotice[] = []
+    const restarted = await start({ root, ledger, recursive: true, settleMs: 2000 }, again)
+    const none = nextOr(
+      restarted,
+      until(() => again.filter((n) => n.type === 'done-already').length === count)
+    )
+    expect(await none).toBe('none')
+  }, 120_000)
 })
 
 /** Polls a condition (generous timeout; no timing is asserted). */
