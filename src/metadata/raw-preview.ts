@@ -93,11 +93,12 @@ export class RawPreviewReader {
       throw fail(`could not be read as a RAW file (${exiftoolReason(error)})`, error)
     }
     if (typeof tags.Error === 'string') throw fail(`could not be read as a RAW file (${tags.Error})`)
-    // The largest embedded image: cameras store a full-size JpgFromRaw and a smaller PreviewImage, or one of them.
-    const [tag, length] = PREVIEW_TAGS.map((t) => [t, binaryLength(tags[t])] as const).reduce((best, next) =>
-      next[1] > best[1] ? next : best
-    )
-    if (length === 0) {
+    // Largest first: cameras store a full-size JpgFromRaw and a smaller PreviewImage, or one of them; a candidate
+    // that is not a usable JPEG (some older cameras store other data under these names) gives way to the next.
+    const candidates = PREVIEW_TAGS.map((t) => ({ tag: t, length: binaryLength(tags[t]) }))
+      .filter((candidate) => candidate.length > 0)
+      .sort((a, b) => b.length - a.length)
+    if (candidates.length === 0) {
       // A text file or a JPEG given a RAW name: say what it is rather than that its preview is missing.
       const fileType = typeof tags.FileType === 'string' ? tags.FileType : undefined
       const expected = extname(path).slice(1).toUpperCase()
@@ -106,6 +107,25 @@ export class RawPreviewReader {
       }
       throw fail('has no embedded JPEG preview to describe (RAW sensor data is not developed here)')
     }
+    let first: SmolvlmError | undefined
+    for (const { tag } of candidates) {
+      try {
+        return await this.usablePreview(path, tag, Number(tags.Orientation), fail)
+      } catch (error) {
+        if (!(error instanceof SmolvlmError)) throw error
+        first ??= error
+      }
+    }
+    throw first!
+  }
+
+  /** One embedded image as the preview to describe, or the reason it cannot be. */
+  private async usablePreview(
+    path: string,
+    tag: PreviewTag,
+    rawOrientation: number,
+    fail: (reason: string, cause?: unknown) => SmolvlmError
+  ): Promise<RawPreview> {
     let jpeg: Buffer
     try {
       jpeg = await this.tool().extractBinaryTagToBuffer(tag, path)
@@ -125,7 +145,7 @@ export class RawPreviewReader {
           `(at least ${MIN_PREVIEW_EDGE} pixels on the longer side; RAW sensor data is not developed here)`
       )
     }
-    const own = Number(tags.Orientation)
+    const own = rawOrientation
     const orientation = Number.isInteger(own) && own >= 1 && own <= 8 ? own : (size.orientation ?? 1)
     let bytes: Uint8Array
     try {

@@ -103,6 +103,17 @@ describe('RAW input through the embedded JPEG preview (ExifTool)', () => {
     })
   })
 
+  test('a preview whose bytes are not a JPEG is refused, named', async () => {
+    const path = join(dir, 'junk.dng')
+    const thumbnail = { width: 4, height: 3, rgb: Buffer.alloc(4 * 3 * 3, 128) }
+    const junk = { width: 640, height: 480, jpeg: Buffer.alloc(5000, 7) }
+    writeFileSync(path, buildDng({ thumbnail, preview: junk, orientation: 1 }))
+    expect(await failure(reader.read(path))).toEqual({
+      code: 'bad-image',
+      message: 'junk.dng has an embedded preview that is not a readable JPEG.'
+    })
+  })
+
   test('a RAW cut short so that the preview is gone is refused, named', async () => {
     const bytes = readFileSync(join(FIXTURES, 'preview.dng'))
     const path = join(dir, 'cut.dng')
