@@ -206,7 +206,8 @@ export class FolderWatch {
    * An image handed out by `next` is finished. 'described': remembered by its hash, and by the hash it has now if
    * describing it changed it (metadata written into the file), so its own output never brings it back.
    * 'failed': the content itself cannot be described (a broken file), remembered so it is not tried again until
-   * it changes. 'not-done' (cancelled, a model error): nothing remembered.
+   * it changes. 'not-done' (cancelled, a model error): nothing remembered. Never throws: a ledger that cannot be
+   * written is a warning notice.
    */
   async complete(image: ReadyImage, outcome: DoneOutcome | 'not-done'): Promise<void> {
     try {
@@ -235,6 +236,13 @@ export class FolderWatch {
           outcome
         })
       }
+    } catch (error) {
+      // The image was described; only its memory is lost (a full disk, a ledger closed by a stop meanwhile).
+      const reason = error instanceof Error ? error.message : String(error)
+      this.options.onNotice?.({
+        type: 'warning',
+        message: `${image.path} is not remembered as done (${reason}); a restart describes it again`
+      })
     } finally {
       this.inFlight.delete(image.path)
     }

@@ -143,6 +143,22 @@ describe('FolderWatch (real files, real @parcel/watcher)', () => {
     expect(await watch.next()).toMatchObject({ path: join(root, 'next.png') })
   })
 
+  it('an image that cannot be remembered (the ledger gone) is a warning, not a failure of the watch', async () => {
+    const { root, ledger } = setup()
+    const notices: WatchNotice[] = []
+    const watch = await start({ root, ledger, settleMs: 100 }, notices)
+    copyFileSync(TALL, join(root, 'a.png'))
+    const item = await watch.next()
+    ledger.close()
+    await expect(watch.complete(item as Exclude<WatchItem, { error: unknown }>, 'described')).resolves.toBe(
+      undefined
+    )
+    expect(notices).toContainEqual({
+      type: 'warning',
+      message: `${join(root, 'a.png')} is not remembered as done (${ledger.path} is closed); a restart describes it again`
+    })
+  })
+
   it('ignores partial and temp names, hidden files and sidecars; a .part renamed to its name comes out once', async () => {
     const { root, ledger } = setup()
     const notices: WatchNotice[] = []
