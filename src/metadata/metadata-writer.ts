@@ -72,7 +72,7 @@ function fileSystemReason(error: unknown, file: string): string {
 }
 
 /** ExifTool's message without the file path it appends (" - /path/to/file"). */
-function exiftoolReason(error: unknown): string {
+export function exiftoolReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   return message
     .replace(/ - \/\S.*$/s, '')

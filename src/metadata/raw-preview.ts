@@ -18,6 +18,7 @@ import { fileErrorReason } from '../engine/image-paths.ts'
 import { notRegular } from '../engine/read-file.ts'
 import { isRawFileName } from '../shared/images.ts'
 import { withOrientation } from './jpeg-orientation.ts'
+import { exiftoolReason } from './metadata-writer.ts'
 
 /** The embedded images that can be a full-size preview, in ExifTool's names. ThumbnailImage (160 px) is not one. */
 export const PREVIEW_TAGS = ['JpgFromRaw', 'PreviewImage', 'OtherImage'] as const
@@ -42,15 +43,6 @@ export interface RawPreview {
 function binaryLength(value: unknown): number {
   const match = typeof value === 'string' ? /^\(Binary data (\d+) bytes/.exec(value) : null
   return match ? Number(match[1]) : 0
-}
-
-/** ExifTool's message without the path it appends. */
-function exiftoolReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
-  return message
-    .replace(/ - \/\S.*$/s, '')
-    .replace(/^Error: /, '')
-    .trim()
 }
 
 /**
