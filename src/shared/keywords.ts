@@ -58,7 +58,8 @@ export const DEFAULT_KEYWORD_OPTIONS: KeywordOptions = {
 /** Openings of a list ("Keywords: dog, …", "Here are some tags for the image: …"). */
 const LIST_LEAD_INS = [
   /^here (?:are|is) (?:some |the |a list of )?(?:keywords|tags)\b[^:]*:\s*/i,
-  /^(?:the )?(?:keywords|tags|key words)(?: (?:for|of) (?:this|the) (?:image|picture|photo)\b)?\s*(?::|-|are\b|is\b)\s*/i
+  // "Keywords:", "Tags -", "The keywords are dog, …" and "The keywords are: dog, …" (the colon after "are" too).
+  /^(?:the )?(?:keywords|tags|key words)(?: (?:for|of) (?:this|the) (?:image|picture|photo)\b)?\s*(?::|-|(?:are|is)\b\s*:?)\s*/i
 ]
 
 /** Openings of a sentence ("The image shows a dog, …", "There is a dog …"): the answer is prose. */
@@ -146,8 +147,11 @@ function isKeyword(word: string): boolean {
  * words) dropped. Duplicates are not removed here (normalizeKeywords does that).
  */
 export function splitAnswer(answer: string): string[] {
-  const prose = isProse(answer)
-  const pieces = answer.split(/[,;|\n\r]+/)
+  // Markdown bold anywhere ("**Keywords:** dog, cat") would hide a lead-in from the patterns below.
+  const text = answer.replace(/\*\*/g, '')
+  const prose = isProse(text)
+  // Hashtags separated by spaces alone ("#dog #cat") are one keyword each.
+  const pieces = text.split(/[,;|\n\r]+|\s+(?=#\p{L})/u)
   const words: string[] = []
   for (const piece of pieces) {
     // A sentence is cut at "and" and at the prepositions that join its nouns ("a dog playing with a ball in a

@@ -108,6 +108,21 @@ describe('splitting a model answer into keywords', () => {
     ])
   })
 
+  it('removes a "The keywords are:" opening, colon included', () => {
+    expect(plain('The keywords are: dog, ball')).toEqual(['dog', 'ball'])
+    expect(plain('Tags are: beach, sunset')).toEqual(['beach', 'sunset'])
+    expect(plain('The keywords are dog, ball')).toEqual(['dog', 'ball'])
+  })
+
+  it('removes a lead-in written in markdown bold ("**Keywords:** dog")', () => {
+    expect(plain('**Keywords:** dog, ball')).toEqual(['dog', 'ball'])
+    expect(plain('**Tags:**\n- beach\n- sunset')).toEqual(['beach', 'sunset'])
+  })
+
+  it('splits hashtags separated by spaces only', () => {
+    expect(plain('#dog #ball #green grass')).toEqual(['dog', 'ball', 'green grass'])
+  })
+
   it('removes quotes, hashtags, markdown emphasis and trailing punctuation around a keyword', () => {
     expect(plain('"dog", \'ball\', “grass”, #summer, **sky**, tree.')).toEqual([
       'dog',
