@@ -314,7 +314,21 @@ export class AppHost<Port = never> {
         this.library.noteSidecars(reports)
         return reports
       },
-      'results.writeMetadata': (call) => this.library.writeMetadata(call),
+      'results.writeMetadata': async (call) => {
+        const reports = await this.library.writeMetadata(call)
+        // Written into the image itself: a watched image must not come back as changed by this write.
+        const changed = reports
+          .filter((r) => r.where === 'embedded' && ['written', 'replaced', 'appended'].includes(r.outcome))
+          .flatMap((r) => {
+            try {
+              return [this.broker.resolve(r.imageId).path]
+            } catch {
+              return []
+            }
+          })
+        await this.watch.rewritten(changed)
+        return reports
+      },
       'library.record': async ({ items }) => {
         // Watched images are done (and get their caption files) whether or not captions are kept.
         await this.watch.captioned(items)

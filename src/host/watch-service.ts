@@ -19,7 +19,7 @@ import type { ReadyImage } from '../watch/folder-watch.ts'
 import { writeFileAtomic } from './atomic-write.ts'
 import type { FileBroker } from './file-broker.ts'
 import { Listeners } from './listeners.ts'
-import { writeSidecars } from './sidecars.ts'
+import { sidecarPath, writeSidecars } from './sidecars.ts'
 
 export interface WatchServiceOptions {
   readonly broker: FileBroker
@@ -37,6 +37,11 @@ interface Watching {
   readonly writeCaptionFiles: boolean
   /** Images handed to the page and not yet reported finished, by image id. */
   readonly pending: Map<string, ReadyImage>
+  /**
+   * Caption files written since the watch started, and the image each belongs to: photo.nef and photo.jpg (a
+   * RAW+JPEG pair) both map to photo.txt, and the second must not overwrite or append to the first's.
+   */
+  readonly captionFiles: Map<string, string>
   added: number
   lost: number
   problem: string | null
@@ -119,6 +124,7 @@ export class WatchService {
         ledger,
         writeCaptionFiles,
         pending: new Map(),
+        captionFiles: new Map(),
         added: 0,
         lost: 0,
         problem: null,
@@ -169,7 +175,12 @@ export class WatchService {
       const image = c.pending.get(item.imageId)
       if (!image) continue
       c.pending.delete(item.imageId)
-      if (c.writeCaptionFiles) {
+      const target = sidecarPath(image.path)
+      const owner = c.captionFiles.get(target)
+      if (c.writeCaptionFiles && owner !== undefined && owner !== image.path) {
+        this.note(c, `${basename(image.path)}: ${basename(owner)} already writes ${basename(target)}.`)
+      } else if (c.writeCaptionFiles) {
+        c.captionFiles.set(target, image.path)
         const settings = this.options.settings()
         // As the Save dialog writes it: a keyword answer becomes its tags, trigger word first.
         const text = isKeywordPrompt(item.prompt)
@@ -192,6 +203,13 @@ export class WatchService {
       done++
     }
     return done
+  }
+
+  /** The app wrote into these images (the Save dialog's metadata): a watched one that was done stays done. */
+  async rewritten(paths: readonly string[]): Promise<void> {
+    const c = this.current
+    if (!c) return
+    for (const path of paths) await c.watch.rewritten(path)
   }
 
   async close(): Promise<void> {

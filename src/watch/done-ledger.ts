@@ -132,6 +132,11 @@ export class DoneLedger {
     return known !== undefined && known.size === size && known.mtimeMs === mtimeMs
   }
 
+  /** Whether anything was done at `path` with these options (whatever its content now). */
+  knowsPath(key: string, path: string): boolean {
+    return this.files.has(`${key} ${path}`)
+  }
+
   /** Appends one entry: one write of the whole line, then fdatasync. */
   record(entry: DoneEntry): void {
     if (this.fd === null) throw new Error(`${this.path} is closed`)

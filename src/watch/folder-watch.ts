@@ -43,8 +43,8 @@ export interface FolderWatchOptions {
   readonly key: string
   /**
    * Whether changes to an image handed out wait until it is completed (default true: the CLI writes metadata into
-   * the image, and that write must not look like a new image). The app writes nothing into images and lets a
-   * changed image come out again at once.
+   * the image, and that write must not look like a new image). The app lets a changed image come out again at
+   * once; metadata its Save dialog writes into an image is reported through `rewritten`.
    */
   readonly holdWhileBusy?: boolean
   /** Things worth telling the user (warnings from the watcher, images skipped as done). */
@@ -245,6 +245,31 @@ export class FolderWatch {
       })
     } finally {
       this.inFlight.delete(image.path)
+    }
+  }
+
+  /**
+   * The app itself wrote into an image outside `complete` (metadata from the Save dialog): if the image was done,
+   * its new bytes are remembered as done too, so that write does not bring it back as a changed image (the app's
+   * watch does not hold images while they are described). Never throws.
+   */
+  async rewritten(path: string): Promise<void> {
+    const { ledger, key } = this.options
+    if (this.stopped || !ledger.knowsPath(key, path)) return
+    try {
+      const info = await stat(path)
+      const content = await contentHash(path)
+      if (!content || this.stopped) return
+      ledger.record({
+        key,
+        hash: content.hash,
+        path,
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+        outcome: 'described'
+      })
+    } catch {
+      // Gone or unreadable: the watch sees what became of it.
     }
   }
 

@@ -134,6 +134,44 @@ describe('watch service (host)', () => {
     expect(await readFile(join(folder, 'dog.txt'), 'utf8')).toBe('ohwx, dog, red ball\n')
   })
 
+  it("two images with one caption file (photo.png and photo.jpg) never overwrite each other's", async () => {
+    const folder = await realpath(await tempDir())
+    await copyFile(image('square.png'), join(folder, 'photo.png'))
+    await copyFile(image('exif-rotated.jpg'), join(folder, 'photo.jpg'))
+    const page = await app(await tempDir(), folder)
+    await call(page.host, 'settings.update', { sidecarPolicy: 'overwrite' })
+    await call(page.host, 'watch.start', { writeCaptionFiles: true })
+    await until(() => page.images.length === 2, 'both images')
+    const [first, second] = page.images
+    await call(page.host, 'library.record', {
+      items: [{ imageId: first!.id, prompt: 'p', text: 'a square' }]
+    })
+    await call(page.host, 'library.record', {
+      items: [{ imageId: second!.id, prompt: 'p', text: 'a tower' }]
+    })
+    expect(await readFile(join(folder, 'photo.txt'), 'utf8')).toBe('a square\n')
+    expect(page.host.watch.status().problem).toBe(`${second!.name}: ${first!.name} already writes photo.txt.`)
+  })
+
+  it('metadata the Save dialog writes into a described image does not bring it back as a changed image', async () => {
+    const folder = await realpath(await tempDir())
+    await copyFile(image('exif-rotated.jpg'), join(folder, 'photo.jpg'))
+    const page = await app(await tempDir(), folder)
+    await call(page.host, 'watch.start', {})
+    await until(() => page.images.length === 1, 'the image')
+    const photo = page.images[0]!
+    await call(page.host, 'library.record', { items: [{ imageId: photo.id, prompt: 'p', text: 'a tower' }] })
+    const reports = await call<{ outcome: string; where: string }[]>(page.host, 'results.writeMetadata', {
+      items: [{ imageId: photo.id, text: 'a tower' }],
+      mode: 'embedded',
+      policy: 'replace'
+    })
+    expect(reports).toMatchObject([{ outcome: 'written', where: 'embedded' }])
+    // Several settle intervals (400 ms here): a changed image would have been handed out again by now.
+    await sleep(2500)
+    expect(page.images.map((i) => i.name)).toEqual(['photo.jpg'])
+  })
+
   it('a file that comes and goes before it has settled is never handed out, and the watch goes on', async () => {
     const base = await realpath(await tempDir())
     const folder = join(base, 'drop')
