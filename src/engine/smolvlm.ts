@@ -340,6 +340,14 @@ export class SmolVLM {
         preprocessMs: performance.now() - start
       }
     }
+    const tileSize = this.config.preprocess.tileSize
+    if (request.longestEdge !== undefined && request.longestEdge < tileSize) {
+      // The image would be shrunk below one tile and scaled back up by the processor: only blur, no speed.
+      throw new SmolvlmError(
+        'bad-request',
+        `A longest edge of ${request.longestEdge} px is below this model's tile size of ${tileSize} px: use ${tileSize} or more.`
+      )
+    }
     const sources = await Promise.all(images.map((image, i) => readSource(image, i, options.signal)))
     const key = visionKey(sources.map(sourceDigest), {
       split: request.doImageSplitting ?? this.config.preprocess.doImageSplitting,

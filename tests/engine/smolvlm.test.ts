@@ -223,6 +223,22 @@ describe('loading', () => {
     await expectError(SmolVLM.load(dir, { variant: 'q4' }), 'model-missing', /onnx\/embed_tokens_q4\.onnx/)
   })
 
+  it('refuses a longest edge below the tile size with the size to use, for the CLI and the app alike', async () => {
+    const model = await SmolVLM.load(modelDir('tiny-gqa'), { device: 'cpu' })
+    try {
+      const request = { images: [imagePath('images/square.png')], maxNewTokens: 2 }
+      await expectError(
+        collect(model.describe({ ...request, longestEdge: 63 })),
+        'bad-request',
+        /longest edge of 63 px is below this model's tile size of 64 px: use 64 or more/
+      )
+      const { done } = await collect(model.describe({ ...request, longestEdge: 64 }))
+      expect(done.tokenIds).toHaveLength(2)
+    } finally {
+      model.dispose()
+    }
+  })
+
   it('names a config file that is not JSON', async () => {
     const dir = await copyModel('bad-config')
     await writeFile(join(dir, 'config.json'), '{ not json')

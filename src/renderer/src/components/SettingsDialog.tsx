@@ -294,7 +294,7 @@ export function SettingsDialog(props: SettingsDialogProps): React.JSX.Element {
         </label>
         <NumberField
           label="Resize images to (longest edge, pixels)"
-          hint="Empty: the model's own size. Smaller is faster and sees less detail."
+          hint="Empty: the model's own size. Smaller is faster and sees less detail; below the model's tile size (512 on SmolVLM 256M and 500M) is refused."
           value={settings.longestEdge}
           min={16}
           max={8192}
