@@ -2,7 +2,7 @@ import sharp from 'sharp'
 import type { Sharp } from 'sharp'
 import { isSmolvlmError } from '../engine/errors.ts'
 import { decodeHeic, heifKind } from '../engine/image/decode-heic.ts'
-import { MAX_IMAGE_FILE_BYTES, sniffFormat } from '../engine/image/decode-image.ts'
+import { DEFAULT_MAX_PIXELS, MAX_IMAGE_FILE_BYTES, sniffFormat } from '../engine/image/decode-image.ts'
 import { readRegularFile } from '../engine/read-file.ts'
 import type { RawPreviewReader } from '../metadata/raw-preview.ts'
 import { isRawFileName } from '../shared/images.ts'
@@ -43,8 +43,10 @@ export async function makeThumbnail(
       })
       if (sniffFormat(bytes) !== 'raster') throw new Error('not a supported raster image')
       if (heifKind(bytes) === 'heic') {
-        // Decoded upright (irot/imir applied by libheif); sharp only scales.
-        const decoded = await decodeHeic(bytes, { name, maxPixels: THUMBNAIL_MAX_PIXELS })
+        // Decoded upright (irot/imir applied by libheif); sharp only scales. libheif decodes on this (the main
+        // process's) thread at full size, so only what the engine would describe: a 58 KB HEIC declaring 16000 x
+        // 16000 stalled the event loop 5.5 s and left 2.5 GB resident; over the engine's limit it gets its sentence.
+        const decoded = await decodeHeic(bytes, { name, maxPixels: DEFAULT_MAX_PIXELS })
         ;({ width, height } = decoded)
         image = sharp(decoded.data, { raw: { width, height, channels: decoded.channels } })
       } else {

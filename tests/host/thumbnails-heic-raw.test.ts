@@ -73,6 +73,20 @@ describe('thumbnails of HEIC and RAW files', () => {
     })
   })
 
+  it('a HEIC declaring more pixels than the engine describes is refused before libheif decodes it', async () => {
+    // wide.heic with its ispe (the image's declared size) set to 12000 x 12000: 144 MP, over the engine's 100 MP.
+    const bytes = readFileSync(fixture('wide.heic'))
+    const at = bytes.indexOf('ispe')
+    bytes.writeUInt32BE(12_000, at + 8)
+    bytes.writeUInt32BE(12_000, at + 12)
+    const path = join(dir, 'huge.heic')
+    writeFileSync(path, bytes)
+    await expect(makeThumbnail(path, 'huge.heic', reader)).rejects.toMatchObject({
+      code: 'bad-image',
+      message: 'huge.heic is 12000 x 12000 pixels (144 megapixels); the limit is 100 megapixels.'
+    })
+  })
+
   it('a HEIC cut in half: bad-image naming the file', async () => {
     const half = join(dir, 'half.heic')
     const bytes = readFileSync(fixture('wide.heic'))
