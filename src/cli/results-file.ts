@@ -3,8 +3,9 @@
  * prints, and a later run with the same file skips the images already in it. A run killed at any moment (kill -9,
  * a node taken away) leaves whole lines only, or at worst an unfinished last line, which the next run removes.
  */
-import { closeSync, fdatasyncSync, ftruncateSync, fstatSync, openSync, readSync, writeSync } from 'node:fs'
+import { closeSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { appendLine, openLineJournal } from '../library/line-journal.ts'
 
 export interface ResultsFileOpened {
   readonly file: ResultsFile
@@ -29,37 +30,11 @@ export class ResultsFile {
    * (no newline: the writer was killed inside a write) is cut away. A cancelled result does not count as done.
    */
   static open(path: string): ResultsFileOpened {
-    // O_APPEND: every write lands at the end of the file, whatever else has happened to it.
-    const fd = openSync(path, 'a+')
-    try {
-      const size = fstatSync(fd).size
-      const content = Buffer.alloc(size)
-      let read = 0
-      while (read < size) {
-        const n = readSync(fd, content, read, size - read, read)
-        if (n === 0) break
-        read += n
-      }
-      const whole = content.lastIndexOf(0x0a, read - 1) + 1
-      let truncatedBytes = 0
-      if (whole < read) {
-        ftruncateSync(fd, whole)
-        fdatasyncSync(fd)
-        truncatedBytes = read - whole
-      }
-      const file = new ResultsFile(path, fd)
-      let lines = 0
-      let unreadable = 0
-      for (const line of content.subarray(0, whole).toString('utf8').split('\n')) {
-        if (line.trim() === '') continue
-        lines++
-        if (!file.remember(line)) unreadable++
-      }
-      return { file, lines, truncatedBytes, unreadable }
-    } catch (error) {
-      closeSync(fd)
-      throw error
-    }
+    const { fd, lines, truncatedBytes } = openLineJournal(path)
+    const file = new ResultsFile(path, fd)
+    let unreadable = 0
+    for (const line of lines) if (!file.remember(line)) unreadable++
+    return { file, lines: lines.length, truncatedBytes, unreadable }
   }
 
   /** Whether the image (any spelling of its path from this folder) already has a result in the file. */
@@ -78,13 +53,9 @@ export class ResultsFile {
    */
   append(line: string): void {
     if (this.fd === null) throw new Error(`${this.path} is closed`)
-    const text = line.endsWith('\n') ? line : `${line}\n`
-    if (!this.remember(text.slice(0, -1))) return
-    const bytes = Buffer.from(text, 'utf8')
-    let written = 0
-    // A regular file takes the whole buffer in one write; the loop only guards against a short write.
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written)
-    fdatasyncSync(this.fd)
+    const text = line.endsWith('\n') ? line.slice(0, -1) : line
+    if (!this.remember(text)) return
+    appendLine(this.fd, text)
   }
 
   close(): void {

@@ -13,17 +13,9 @@
  * not hold every option that changes a caption (length, sampling, tiling), and a broken file has no caption there.
  */
 import { createHash } from 'node:crypto'
-import {
-  closeSync,
-  fdatasyncSync,
-  fstatSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  writeSync
-} from 'node:fs'
+import { closeSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { appendLine, openLineJournal } from '../library/line-journal.ts'
 
 export type DoneOutcome = 'described' | 'failed'
 
@@ -89,36 +81,17 @@ export class DoneLedger {
   /** Opens (or creates) the ledger; an unfinished last line is cut away, lines that do not parse are ignored. */
   static open(path: string): DoneLedger {
     mkdirSync(dirname(path), { recursive: true })
-    const fd = openSync(path, 'a+')
-    try {
-      const size = fstatSync(fd).size
-      const content = Buffer.alloc(size)
-      let read = 0
-      while (read < size) {
-        const n = readSync(fd, content, read, size - read, read)
-        if (n === 0) break
-        read += n
+    const { fd, lines } = openLineJournal(path)
+    const ledger = new DoneLedger(path, fd)
+    for (const line of lines) {
+      try {
+        const entry: unknown = JSON.parse(line)
+        if (isEntry(entry)) ledger.remember(entry)
+      } catch {
+        // a damaged line loses only itself
       }
-      const whole = content.lastIndexOf(0x0a, read - 1) + 1
-      if (whole < read) {
-        ftruncateSync(fd, whole)
-        fdatasyncSync(fd)
-      }
-      const ledger = new DoneLedger(path, fd)
-      for (const line of content.subarray(0, whole).toString('utf8').split('\n')) {
-        if (line.trim() === '') continue
-        try {
-          const entry: unknown = JSON.parse(line)
-          if (isEntry(entry)) ledger.remember(entry)
-        } catch {
-          // a damaged line loses only itself
-        }
-      }
-      return ledger
-    } catch (error) {
-      closeSync(fd)
-      throw error
     }
+    return ledger
   }
 
   /** Whether these bytes (by hash) were done with these options. */
@@ -140,11 +113,7 @@ export class DoneLedger {
   /** Appends one entry: one write of the whole line, then fdatasync. */
   record(entry: DoneEntry): void {
     if (this.fd === null) throw new Error(`${this.path} is closed`)
-    const line = `${JSON.stringify({ ...entry, at: entry.at ?? Date.now() })}\n`
-    const bytes = Buffer.from(line, 'utf8')
-    let written = 0
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written)
-    fdatasyncSync(this.fd)
+    appendLine(this.fd, JSON.stringify({ ...entry, at: entry.at ?? Date.now() }))
     this.remember(entry)
   }
 
