@@ -30,6 +30,14 @@ export type PreviewTag = (typeof PREVIEW_TAGS)[number]
  */
 export const MIN_PREVIEW_EDGE = 512
 
+/**
+ * The largest embedded preview read. ExifTool hands a preview over as base64 on its stdout (exiftool-vendored), so
+ * a 400 MB DNG whose "preview" fills it took 62 s, 2.7 GB resident and ended in ExifTool's 30 s timeout (the one
+ * ExifTool busy for every other RAW meanwhile); refused by its length, 0.5 s. A camera's full-size JPEG of 100 MP
+ * (the engine's pixel limit) at a few bits per pixel is a few tens of MB.
+ */
+export const MAX_PREVIEW_BYTES = 64 * 1024 * 1024
+
 export interface RawPreview {
   /** A JPEG whose EXIF holds only the RAW's orientation: what the engine decodes. */
   readonly bytes: Uint8Array
@@ -51,6 +59,8 @@ function binaryLength(value: unknown): number {
  */
 export class RawPreviewReader {
   private exiftool: ExifTool | undefined
+
+  constructor(private readonly options: { readonly maxPreviewBytes?: number } = {}) {}
 
   private tool(): ExifTool {
     // A RAW is a few tens of MB; ExifTool reads only its directories and the preview's bytes.
@@ -99,8 +109,17 @@ export class RawPreviewReader {
       }
       throw fail('has no embedded JPEG preview to describe (RAW sensor data is not developed here)')
     }
+    // Never extracted: a preview over the limit (declared by its length, before a byte of it is read).
+    const maxBytes = this.options.maxPreviewBytes ?? MAX_PREVIEW_BYTES
+    const readable = candidates.filter((candidate) => candidate.length <= maxBytes)
+    if (readable.length === 0) {
+      const mb = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)} MB`
+      throw fail(
+        `has an embedded preview of ${mb(candidates[0]!.length)}, more than the ${mb(maxBytes)} read`
+      )
+    }
     let first: SmolvlmError | undefined
-    for (const { tag } of candidates) {
+    for (const { tag } of readable) {
       try {
         return await this.usablePreview(path, tag, Number(tags.Orientation), fail)
       } catch (error) {

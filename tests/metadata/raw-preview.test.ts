@@ -114,6 +114,22 @@ describe('RAW input through the embedded JPEG preview (ExifTool)', () => {
     })
   })
 
+  test('a preview over the size limit is refused by its declared length, never extracted', async () => {
+    const path = join(dir, 'huge-preview.dng')
+    const thumbnail = { width: 4, height: 3, rgb: Buffer.alloc(4 * 3 * 3, 128) }
+    const junk = { width: 640, height: 480, jpeg: Buffer.alloc(3 * 2 ** 20, 7) }
+    writeFileSync(path, buildDng({ thumbnail, preview: junk, orientation: 1 }))
+    const small = new RawPreviewReader({ maxPreviewBytes: 2 * 2 ** 20 })
+    try {
+      expect(await failure(small.read(path))).toEqual({
+        code: 'bad-image',
+        message: 'huge-preview.dng has an embedded preview of 3 MB, more than the 2 MB read.'
+      })
+    } finally {
+      await small.close()
+    }
+  })
+
   test('a RAW cut short so that the preview is gone is refused, named', async () => {
     const bytes = readFileSync(join(FIXTURES, 'preview.dng'))
     const path = join(dir, 'cut.dng')
