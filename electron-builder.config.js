@@ -79,6 +79,8 @@ export default {
     '**/node_modules/better-sqlite3/**',
     '**/node_modules/exiftool-vendored.pl/**',
     '**/node_modules/exiftool-vendored.exe/**',
+    // Required by a plain path from the main process's HEIC worker thread (src/engine/image/heic-thread.ts).
+    '**/node_modules/libheif-js/**',
     '**/*.node'
   ],
   // onnxruntime-node and sharp are Node-API prebuilt binaries (one binary for Node and every Electron), so there

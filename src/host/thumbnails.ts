@@ -1,7 +1,8 @@
 import sharp from 'sharp'
 import type { Sharp } from 'sharp'
 import { isSmolvlmError } from '../engine/errors.ts'
-import { decodeHeic, heifKind } from '../engine/image/decode-heic.ts'
+import { heifKind } from '../engine/image/decode-heic.ts'
+import { decodeHeicOffThread } from '../engine/image/heic-thread.ts'
 import { DEFAULT_MAX_PIXELS, MAX_IMAGE_FILE_BYTES, sniffFormat } from '../engine/image/decode-image.ts'
 import { readRegularFile } from '../engine/read-file.ts'
 import type { RawPreviewReader } from '../metadata/raw-preview.ts'
@@ -17,8 +18,8 @@ const THUMBNAIL_MAX_PIXELS = 268_402_689
 /**
  * A small WebP of an image as a data: URL (the page's CSP allows img-src data:), orientation applied, plus the
  * original's upright size. sharp does the work on its own threads, so the main process is not blocked; HEIC is
- * decoded by libheif in WebAssembly on the calling thread (a 12-MP photo takes ~0.5-0.8 s, see architecture.md),
- * and a RAW file's thumbnail is made from its embedded preview, as its caption is.
+ * decoded by libheif in WebAssembly on a worker thread (a 12-MP photo takes ~0.5-0.8 s, see architecture.md), and a
+ * RAW file's thumbnail is made from its embedded preview, as its caption is.
  */
 export async function makeThumbnail(
   path: string,
@@ -43,10 +44,10 @@ export async function makeThumbnail(
       })
       if (sniffFormat(bytes) !== 'raster') throw new Error('not a supported raster image')
       if (heifKind(bytes) === 'heic') {
-        // Decoded upright (irot/imir applied by libheif); sharp only scales. libheif decodes on this (the main
-        // process's) thread at full size, so only what the engine would describe: a 58 KB HEIC declaring 16000 x
-        // 16000 stalled the event loop 5.5 s and left 2.5 GB resident; over the engine's limit it gets its sentence.
-        const decoded = await decodeHeic(bytes, { name, maxPixels: DEFAULT_MAX_PIXELS })
+        // Decoded upright (irot/imir applied by libheif); sharp only scales. libheif decodes at full size, off
+        // this (the main process's) thread, and only what the engine would describe: a 58 KB HEIC declaring
+        // 16000 x 16000 took 5.5 s and left 2.5 GB resident; over the engine's limit it gets its sentence.
+        const decoded = await decodeHeicOffThread(bytes, { name, maxPixels: DEFAULT_MAX_PIXELS })
         ;({ width, height } = decoded)
         image = sharp(decoded.data, { raw: { width, height, channels: decoded.channels } })
       } else {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import sharp from 'sharp'
-import { decodeHeic, heifKind } from '../engine/image/decode-heic.ts'
+import { heifKind } from '../engine/image/decode-heic.ts'
+import { decodeHeicOffThread } from '../engine/image/heic-thread.ts'
 
 /**
  * A hash of an image's decoded pixels (first page or frame, as stored: no rotation, no colour conversion) and
@@ -12,7 +13,11 @@ import { decodeHeic, heifKind } from '../engine/image/decode-heic.ts'
 export async function pixelHash(path: string): Promise<string> {
   const bytes = await readFile(path)
   if (heifKind(bytes) === 'heic') {
-    const image = await decodeHeic(bytes, { name: basename(path), maxPixels: Number.MAX_SAFE_INTEGER })
+    // Off the calling thread: the app writes metadata from its main process.
+    const image = await decodeHeicOffThread(bytes, {
+      name: basename(path),
+      maxPixels: Number.MAX_SAFE_INTEGER
+    })
     return hash(image.width, image.height, image.channels, image.data)
   }
   const { data, info } = await sharp(bytes, { limitInputPixels: false, failOn: 'none' })

@@ -32,7 +32,7 @@ interface HeifPlane {
   readonly stride: number
   readonly data: Uint8Array
 }
-interface LibHeif {
+export interface LibHeif {
   heif_context_alloc(): object
   heif_context_free(context: object): void
   heif_context_read_from_memory(context: object, bytes: Uint8Array): HeifError
@@ -62,9 +62,6 @@ function library(): LibHeif {
   return libheif
 }
 
-const isError = (value: unknown): value is HeifError =>
-  typeof value === 'object' && value !== null && 'code' in value && 'message' in value
-
 /** Major and compatible brands of an ISO base media file (the ftyp box at the start), or [] for anything else. */
 export function ftypBrands(bytes: Uint8Array): string[] {
   if (bytes.length < 16) return []
@@ -93,6 +90,96 @@ export function heifKind(bytes: Uint8Array): 'avif' | 'heic' | undefined {
   return undefined
 }
 
+/** What decoding a HEIC gave, as plain data: it also crosses from a worker thread (heic-thread.ts). */
+export type HeicPixels =
+  | {
+      readonly ok: true
+      readonly width: number
+      readonly height: number
+      readonly channels: 3 | 4
+      readonly data: Uint8Array
+    }
+  | { readonly ok: false; readonly failure: 'unreadable' | 'damaged' | 'size'; readonly reason: string }
+  | { readonly ok: false; readonly failure: 'too-large'; readonly width: number; readonly height: number }
+
+/**
+ * The primary image's pixels, or why not. Self-contained on purpose (no imports, no outer names, its helpers
+ * inside): heic-thread.ts runs its source text in a worker thread, where the module around it does not exist.
+ */
+export async function heicPixels(lib: LibHeif, bytes: Uint8Array, maxPixels: number): Promise<HeicPixels> {
+  const failed = (value: unknown): value is HeifError =>
+    typeof value === 'object' && value !== null && 'code' in value && 'message' in value
+  const context = lib.heif_context_alloc()
+  let handle: Handle | undefined
+  try {
+    const read = lib.heif_context_read_from_memory(context, bytes)
+    if (read.code.value !== 0) return { ok: false, failure: 'unreadable', reason: read.message }
+    const primary = lib.heif_js_context_get_primary_image_handle(context)
+    if (failed(primary)) return { ok: false, failure: 'unreadable', reason: primary.message }
+    handle = primary
+    // The handle's size is the displayed one (after irot): the limit is checked before decoding.
+    const width = lib.heif_image_handle_get_width(handle)
+    const height = lib.heif_image_handle_get_height(handle)
+    if (width < 1 || height < 1)
+      return { ok: false, failure: 'unreadable', reason: `it declares a ${width} x ${height} image` }
+    if (width * height > maxPixels) return { ok: false, failure: 'too-large', width, height }
+    const hasAlpha = lib.heif_image_handle_has_alpha_channel(handle) !== 0
+    const channels = hasAlpha ? 4 : 3
+    const decoded = await lib.heif_js_decode_image2(
+      handle,
+      lib.heif_colorspace.heif_colorspace_RGB,
+      hasAlpha ? lib.heif_chroma.heif_chroma_interleaved_RGBA : lib.heif_chroma.heif_chroma_interleaved_RGB
+    )
+    if (failed(decoded) || !decoded)
+      return { ok: false, failure: 'damaged', reason: decoded?.message ?? 'libheif returned no image' }
+    try {
+      const plane = decoded.channels[0]
+      if (!plane || plane.width !== width || plane.height !== height)
+        return { ok: false, failure: 'size', reason: 'unexpected plane size' }
+      // Copied out row by row: the plane lives in the WebAssembly heap, which is reused once released.
+      const rowBytes = width * channels
+      const data = new Uint8Array(rowBytes * height)
+      for (let y = 0; y < height; y++) {
+        data.set(plane.data.subarray(y * plane.stride, y * plane.stride + rowBytes), y * rowBytes)
+      }
+      return { ok: true, width, height, channels, data }
+    } finally {
+      lib.heif_image_release(decoded.image)
+    }
+  } finally {
+    if (handle) lib.heif_image_handle_release(handle)
+    lib.heif_context_free(context)
+  }
+}
+
+/** The image of heicPixels' answer, or the typed error naming the file. */
+export function heicResult(pixels: HeicPixels, name: string, maxPixels: number): DecodedImage {
+  if (pixels.ok) {
+    const { width, height, channels, data } = pixels
+    return { width, height, channels, hasAlpha: channels === 4, data, format: 'heic' }
+  }
+  switch (pixels.failure) {
+    case 'too-large':
+      checkPixelLimit(name, pixels.width, pixels.height, maxPixels)
+      throw new SmolvlmError('image-too-large', `${name} is larger than the limit.`)
+    case 'unreadable':
+      throw new SmolvlmError(
+        'bad-image',
+        `${name} is not a HEIC/HEIF image that can be read (${pixels.reason}).`
+      )
+    case 'damaged':
+      throw new SmolvlmError(
+        'bad-image',
+        `${name} is damaged or truncated; its pixels could not be decoded.`,
+        {
+          cause: new Error(pixels.reason)
+        }
+      )
+    case 'size':
+      throw new SmolvlmError('bad-image', `${name} decoded to an image of an unexpected size.`)
+  }
+}
+
 /**
  * The primary image of a HEIF file as 8-bit RGB, or RGBA when it has an alpha plane; irot/imir applied by
  * libheif, EXIF orientation not (see above). Embedded colour profiles are ignored, as for every other format
@@ -103,54 +190,5 @@ export async function decodeHeic(
   bytes: Uint8Array,
   options: { readonly name: string; readonly maxPixels: number }
 ): Promise<DecodedImage> {
-  const { name, maxPixels } = options
-  const lib = library()
-  const unreadable = (reason: string) =>
-    new SmolvlmError('bad-image', `${name} is not a HEIC/HEIF image that can be read (${reason}).`)
-  const context = lib.heif_context_alloc()
-  let handle: Handle | undefined
-  try {
-    const read = lib.heif_context_read_from_memory(context, bytes)
-    if (read.code.value !== 0) throw unreadable(read.message)
-    const primary = lib.heif_js_context_get_primary_image_handle(context)
-    if (isError(primary)) throw unreadable(primary.message)
-    handle = primary
-    // The handle's size is the displayed one (after irot): the limit is checked before decoding.
-    const width = lib.heif_image_handle_get_width(handle)
-    const height = lib.heif_image_handle_get_height(handle)
-    if (width < 1 || height < 1) throw unreadable(`it declares a ${width} x ${height} image`)
-    checkPixelLimit(name, width, height, maxPixels)
-    const hasAlpha = lib.heif_image_handle_has_alpha_channel(handle) !== 0
-    const channels = hasAlpha ? 4 : 3
-    const decoded = await lib.heif_js_decode_image2(
-      handle,
-      lib.heif_colorspace.heif_colorspace_RGB,
-      hasAlpha ? lib.heif_chroma.heif_chroma_interleaved_RGBA : lib.heif_chroma.heif_chroma_interleaved_RGB
-    )
-    if (isError(decoded) || !decoded) {
-      throw new SmolvlmError(
-        'bad-image',
-        `${name} is damaged or truncated; its pixels could not be decoded.`,
-        { cause: new Error(decoded?.message ?? 'libheif returned no image') }
-      )
-    }
-    try {
-      const plane = decoded.channels[0]
-      if (!plane || plane.width !== width || plane.height !== height) {
-        throw new SmolvlmError('bad-image', `${name} decoded to an image of an unexpected size.`)
-      }
-      // Copied out row by row: the plane lives in the WebAssembly heap, which is reused once released.
-      const rowBytes = width * channels
-      const data = new Uint8Array(rowBytes * height)
-      for (let y = 0; y < height; y++) {
-        data.set(plane.data.subarray(y * plane.stride, y * plane.stride + rowBytes), y * rowBytes)
-      }
-      return { width, height, channels, hasAlpha, data, format: 'heic' }
-    } finally {
-      lib.heif_image_release(decoded.image)
-    }
-  } finally {
-    if (handle) lib.heif_image_handle_release(handle)
-    lib.heif_context_free(context)
-  }
+  return heicResult(await heicPixels(library(), bytes, options.maxPixels), options.name, options.maxPixels)
 }
