@@ -8,7 +8,7 @@
  * watches it again after a restart until Stop watching. The page never sees the folder's path, only its name.
  */
 import { mkdir, readFile, realpath, rm, stat } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename, join, sep } from 'node:path'
 import { isSmolvlmError } from '../engine/errors.ts'
 import type { ImageRef, Settings, WatchStatus } from '../shared/contract.ts'
 import { boundMessage, NOT_WATCHING } from '../shared/contract.ts'
@@ -250,7 +250,8 @@ export class WatchService {
   }
 
   private note(c: Watching, problem: string): void {
-    c.problem = boundMessage(problem)
+    // The page knows the folder by its name only: paths inside it are shown from there.
+    c.problem = boundMessage(problem.split(`${c.root}${sep}`).join('').split(c.root).join(basename(c.root)))
     this.announce()
   }
 

@@ -153,6 +153,24 @@ describe('watch service (host)', () => {
     expect(page.host.watch.status().problem).toBe(`${second!.name}: ${first!.name} already writes photo.txt.`)
   })
 
+  it("a caption file that cannot be written is the watch's problem line, without the folder's path", async () => {
+    const folder = await realpath(await tempDir())
+    // A name the file system takes (250 bytes) whose caption file's temporary name it does not: Node's message
+    // for that failure (ENAMETOOLONG) names the whole path.
+    const name = `${'a'.repeat(246)}.png`
+    await copyFile(image('square.png'), join(folder, name))
+    const page = await app(await tempDir(), folder)
+    await call(page.host, 'settings.update', { sidecarPolicy: 'overwrite' })
+    await call(page.host, 'watch.start', { writeCaptionFiles: true })
+    await until(() => page.images.length === 1, 'the image')
+    await call(page.host, 'library.record', {
+      items: [{ imageId: page.images[0]!.id, prompt: 'p', text: 'a square' }]
+    })
+    const problem = page.host.watch.status().problem
+    expect(problem).toMatch(/^a+\.png: /)
+    expect(problem).not.toContain(folder)
+  })
+
   it('metadata the Save dialog writes into a described image does not bring it back as a changed image', async () => {
     const folder = await realpath(await tempDir())
     await copyFile(image('exif-rotated.jpg'), join(folder, 'photo.jpg'))
