@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { link, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { tempNameBeside } from '../shared/temp-name.ts'
 
 export type AtomicMode =
   /** Replace whatever is at the path (rename over it). */
@@ -18,7 +19,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   mode: AtomicMode = 'replace'
 ): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  const temp = join(dirname(path), tempNameBeside(basename(path), `.${randomBytes(6).toString('hex')}.tmp`))
   let placed = false
   try {
     const handle = await open(temp, 'wx', 0o644)

@@ -65,6 +65,11 @@ function captionOptions(settings: Settings, writeCaptionFiles: boolean): unknown
   }
 }
 
+/** A message for the page, which knows the watched folder by its name only: paths inside it shown from there. */
+export function fromFolder(root: string, message: string): string {
+  return message.split(`${root}${sep}`).join('').split(root).join(basename(root))
+}
+
 export class WatchService {
   readonly onImages = new Listeners<ImageRef[]>()
   readonly onStatus = new Listeners<WatchStatus>()
@@ -250,8 +255,7 @@ export class WatchService {
   }
 
   private note(c: Watching, problem: string): void {
-    // The page knows the folder by its name only: paths inside it are shown from there.
-    c.problem = boundMessage(problem.split(`${c.root}${sep}`).join('').split(c.root).join(basename(c.root)))
+    c.problem = boundMessage(fromFolder(c.root, problem))
     this.announce()
   }
 

@@ -29,6 +29,7 @@ import {
   READ_TAGS,
   xmpSidecarPath
 } from './caption-metadata.ts'
+import { tempNameBeside } from '../shared/temp-name.ts'
 import { pixelHash } from './pixel-hash.ts'
 
 export interface MetadataWriteOptions {
@@ -83,7 +84,10 @@ export function exiftoolReason(error: unknown): string {
 function tempNameFor(target: string): string {
   // Keep the extension: ExifTool picks the format from it when the file does not exist yet (sidecars).
   const ext = extname(target)
-  return join(dirname(target), `.${basename(target)}.smolvlm-${randomBytes(5).toString('hex')}${ext}`)
+  return join(
+    dirname(target),
+    tempNameBeside(basename(target), `.smolvlm-${randomBytes(5).toString('hex')}`, ext)
+  )
 }
 
 async function syncFile(path: string): Promise<void> {

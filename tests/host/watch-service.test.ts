@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppHost } from '../../src/host/app-host.ts'
+import { fromFolder } from '../../src/host/watch-service.ts'
 import type { ImageRef, WatchStatus } from '../../src/shared/contract.ts'
 import { KEYWORD_PROMPT } from '../../src/shared/keywords.ts'
 import { inProcessLauncher } from './support/fake-worker.ts'
@@ -153,22 +154,26 @@ describe('watch service (host)', () => {
     expect(page.host.watch.status().problem).toBe(`${second!.name}: ${first!.name} already writes photo.txt.`)
   })
 
-  it("a caption file that cannot be written is the watch's problem line, without the folder's path", async () => {
+  it('a caption file whose image has a 250-byte name is written (its temporary name is shortened)', async () => {
     const folder = await realpath(await tempDir())
-    // A name the file system takes (250 bytes) whose caption file's temporary name it does not: Node's message
-    // for that failure (ENAMETOOLONG) names the whole path.
     const name = `${'a'.repeat(246)}.png`
     await copyFile(image('square.png'), join(folder, name))
     const page = await app(await tempDir(), folder)
-    await call(page.host, 'settings.update', { sidecarPolicy: 'overwrite' })
     await call(page.host, 'watch.start', { writeCaptionFiles: true })
     await until(() => page.images.length === 1, 'the image')
     await call(page.host, 'library.record', {
       items: [{ imageId: page.images[0]!.id, prompt: 'p', text: 'a square' }]
     })
-    const problem = page.host.watch.status().problem
-    expect(problem).toMatch(/^a+\.png: /)
-    expect(problem).not.toContain(folder)
+    expect(await readFile(join(folder, `${'a'.repeat(246)}.txt`), 'utf8')).toBe('a square\n')
+    expect(page.host.watch.status().problem).toBeNull()
+  })
+
+  it('problem lines show paths from the watched folder, which the page knows by name only', () => {
+    const root = join('/home/me', 'Camera Roll')
+    expect(fromFolder(root, `ENAMETOOLONG: name too long, open '${join(root, 'sub', '.a.txt.tmp')}'`)).toBe(
+      `ENAMETOOLONG: name too long, open '${join('sub', '.a.txt.tmp')}'`
+    )
+    expect(fromFolder(root, `cannot list ${root}`)).toBe('cannot list Camera Roll')
   })
 
   it('metadata the Save dialog writes into a described image does not bring it back as a changed image', async () => {
