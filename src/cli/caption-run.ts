@@ -152,6 +152,11 @@ export class CaptionRun {
       // One caption per image: the metadata and the library get it (a --together caption goes to the library only).
       let metadata: ReturnType<typeof metadataJson> | undefined
       let captionFile: CaptionFileReport | undefined
+      // The caption's line ends before any note about where it was written (a terminal shows both streams).
+      if (!args.json) {
+        io.out('\n')
+        if (keywords) io.out(`keywords: ${printable(keywords.join(', '))}\n`)
+      }
       if (this.completed) {
         for (const image of images) {
           const written = await outputs.finished({
@@ -175,8 +180,6 @@ export class CaptionRun {
         }
       }
       if (!args.json) {
-        io.out('\n')
-        if (keywords) io.out(`keywords: ${printable(keywords.join(', '))}\n`)
         const s = event.stats
         io.err(
           `smolvlm: ${s.generatedTokens} tokens, ${s.tiles} tiles, ${s.inputTokens} input tokens, ` +

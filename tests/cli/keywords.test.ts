@@ -3,6 +3,8 @@
  * in metadata keyword fields and as tags in caption files (--write-txt), through the real CLI on the fixture model. The model writes gibberish, so the
  * expected lists are computed from the answer it really wrote (tests/shared/keywords.test.ts specifies the function).
  */
+import { spawn } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
 import { copyFile, mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +18,7 @@ import {
 } from '../../src/shared/keywords.ts'
 import type { KeywordOptions } from '../../src/shared/keywords.ts'
 import { imagePath } from '../support/reference.ts'
-import { jsonLines, runCli, TINY_MODEL } from './run-cli.ts'
+import { jsonLines, ROOT, runCli, TINY_MODEL } from './run-cli.ts'
 
 // Five tokens keep the gibberish under the six words a keyword may have, so the answer gives keywords too.
 const model = ['--model', TINY_MODEL, '--max-new-tokens', '5', '--no-history']
@@ -191,6 +193,32 @@ describe('smolvlm caption --keywords', () => {
     const [line] = jsonLines(result.stdout)
     expect(line).not.toHaveProperty('keywords')
     await expect(readFile(join(folder, 'dog.txt'), 'utf8')).resolves.toBe(`sks, ${line!['text'] as string}\n`)
+  })
+
+  it('on a terminal (both streams in one), the caption line ends before the note of its caption file', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'cli-txt-'))
+    const image = join(folder, 'dog.png')
+    await copyFile(imagePath('images/tiny.png'), image)
+    const merged = join(folder, 'terminal.log')
+    const fd = openSync(merged, 'w')
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/index.ts', 'caption', ...model, '--write-txt', image],
+        {
+          cwd: ROOT,
+          env: { ...process.env, SMOLVLM_MODEL: '' },
+          stdio: ['ignore', fd, fd]
+        }
+      )
+      await new Promise((resolve) => child.on('close', resolve))
+    } finally {
+      closeSync(fd)
+    }
+    const lines = (await readFile(merged, 'utf8')).split('\n')
+    const caption = await readFile(join(folder, 'dog.txt'), 'utf8')
+    expect(lines).toContain(caption.trimEnd())
+    expect(lines).toContain('smolvlm: caption file: written dog.txt')
   })
 
   it('refuses the keyword options without --keywords, and a count out of range', async () => {
