@@ -349,6 +349,7 @@ export class AppHost<Port = never> {
       },
       'watch.stop': () => this.watch.stop(),
       'watch.status': async () => this.watch.status(),
+      'watch.settled': async ({ items }) => ({ settled: await this.watch.settled(items) }),
       'results.export': async ({ format, rows }) => {
         const resolved = resolveRows(this.broker, rows)
         const path = await this.options.dialogs.saveExport(defaultExportName(format), format)

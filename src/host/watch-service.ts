@@ -3,7 +3,8 @@
  * arriving through the file broker and hands it to the page (`watch-images`), which puts it on the list and
  * describes it like an opened file. When the page reports the caption finished (library.record) the image is
  * remembered as done, by content and options, in a ledger under the app's data folder, so a restart of the app
- * does not describe it again; with writeCaptionFiles its .txt is written at once with the Save dialog's settings
+ * does not describe it again (a job that ended without a caption comes back through `settled`: a broken image is
+ * remembered as failed, anything else is tried again at the next start); with writeCaptionFiles its .txt is written at once with the Save dialog's settings
  * (policy for an existing file, trigger word). The watched folder itself is kept too (watching.json), so the app
  * watches it again after a restart until Stop watching. The page never sees the folder's path, only its name.
  */
@@ -208,6 +209,25 @@ export class WatchService {
       done++
     }
     return done
+  }
+
+  /**
+   * Watched images whose job ended without a caption: a broken one (`failed`) is remembered and not tried again
+   * until it changes; a stopped one, or one the model failed, is tried again at the next start of the watch.
+   * Returns how many were watched images.
+   */
+  async settled(items: readonly { imageId: string; failed: boolean }[]): Promise<number> {
+    const c = this.current
+    if (!c) return 0
+    let settled = 0
+    for (const item of items) {
+      const image = c.pending.get(item.imageId)
+      if (!image) continue
+      c.pending.delete(item.imageId)
+      await c.watch.complete(image, item.failed ? 'failed' : 'not-done')
+      settled++
+    }
+    return settled
   }
 
   /** The app wrote into these images (the Save dialog's metadata): a watched one that was done stays done. */

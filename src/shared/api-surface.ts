@@ -79,6 +79,7 @@ export function createApi(transport: ApiTransport): SmolvlmApi {
         ),
       stop: () => call('watch.stop', {}),
       status: () => call('watch.status', {}),
+      settled: (items) => call('watch.settled', { items: [...items] }),
       onStatus: (callback) => subscribe('watch-status', callback),
       onImages: (callback) => subscribe('watch-images', callback)
     }

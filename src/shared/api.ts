@@ -130,6 +130,8 @@ export interface SmolvlmWatchApi {
   start(options?: { writeCaptionFiles?: boolean }): Promise<WatchStatus>
   stop(): Promise<WatchStatus>
   status(): Promise<WatchStatus>
+  /** Images whose job ended without a caption: `failed` when the image itself cannot be described. */
+  settled(items: readonly { imageId: string; failed: boolean }[]): Promise<{ settled: number }>
   onStatus(callback: (status: WatchStatus) => void): Unsubscribe
   /** Images of the watched folder, ready to describe (again, for an image already in the list that changed). */
   onImages(callback: (images: ImageRef[]) => void): Unsubscribe

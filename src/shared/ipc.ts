@@ -23,7 +23,7 @@ import { ExportCallSchema, WriteSidecarsCallSchema } from './results.ts'
 import type { Settings } from './settings.ts'
 import { SettingsPatchSchema, SettingsSchema } from './settings.ts'
 import type { WatchStatus } from './watch.ts'
-import { WatchStartCallSchema, WatchStatusSchema } from './watch.ts'
+import { WatchSettledCallSchema, WatchStartCallSchema, WatchStatusSchema } from './watch.ts'
 import type {
   CatalogEntryInfo,
   DiskUsageInfo,
@@ -90,7 +90,8 @@ export const API_REQUESTS = {
   /** Watch a folder picked in the host's dialog: images that land in it join the list (src/host/watch-service.ts). */
   'watch.start': WatchStartCallSchema,
   'watch.stop': Empty,
-  'watch.status': Empty
+  'watch.status': Empty,
+  'watch.settled': WatchSettledCallSchema
 } as const
 
 export type ApiMethod = keyof typeof API_REQUESTS
@@ -132,6 +133,8 @@ export interface ApiResults {
   'watch.start': WatchStatus
   'watch.stop': WatchStatus
   'watch.status': WatchStatus
+  /** How many of the images were watched ones. */
+  'watch.settled': { settled: number }
 }
 
 export function isApiMethod(value: unknown): value is ApiMethod {

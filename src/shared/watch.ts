@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ImageIdSchema } from './images.ts'
 import { LIMITS } from './limits.ts'
 
 /** Starting a watch: the folder is picked in the host's dialog; the page only says what to do with captions. */
@@ -10,6 +11,20 @@ export const WatchStartCallSchema = z.strictObject({
   writeCaptionFiles: z.boolean().optional()
 })
 export type WatchStartCall = z.infer<typeof WatchStartCallSchema>
+
+/**
+ * Images whose job ended without a caption (a caption is reported through library.record): `failed` when the
+ * image itself cannot be described (a broken file: remembered, not tried again until it changes), otherwise it
+ * was stopped or the model failed, and a later start of the watch tries it again. Ids that are not watched images
+ * are ignored.
+ */
+export const WatchSettledCallSchema = z.strictObject({
+  items: z
+    .array(z.strictObject({ imageId: ImageIdSchema, failed: z.boolean() }))
+    .min(1)
+    .max(LIMITS.batchSize)
+})
+export type WatchSettledCall = z.infer<typeof WatchSettledCallSchema>
 
 /** What the page shows of a watch: the folder's name (never its path) and counts. */
 export const WatchStatusSchema = z.strictObject({

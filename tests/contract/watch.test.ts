@@ -10,6 +10,19 @@ describe('watch contract', () => {
     expect(API_REQUESTS['watch.stop'].safeParse({ now: true }).success).toBe(false)
   })
 
+  it('watch.settled takes image ids and whether the image failed, a batch at most, nothing else', () => {
+    const settled = API_REQUESTS['watch.settled']
+    expect(settled.safeParse({ items: [{ imageId: 'img-1', failed: true }] }).success).toBe(true)
+    expect(settled.safeParse({ items: [] }).success).toBe(false)
+    expect(settled.safeParse({ items: [{ imageId: '../x', failed: true }] }).success).toBe(false)
+    expect(settled.safeParse({ items: [{ imageId: 'img-1', failed: 'yes' }] }).success).toBe(false)
+    expect(settled.safeParse({ items: [{ imageId: 'img-1', failed: true, path: '/etc' }] }).success).toBe(
+      false
+    )
+    const many = Array.from({ length: 17 }, (_, i) => ({ imageId: `img-${i}`, failed: false }))
+    expect(settled.safeParse({ items: many }).success).toBe(false)
+  })
+
   it('a watch status carries a name and counts, nothing else', () => {
     const status = { ...NOT_WATCHING, watching: true, name: 'Camera Roll', added: 3 }
     expect(PUSH_EVENTS['watch-status'].parse(status)).toEqual(status)

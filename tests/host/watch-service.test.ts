@@ -168,6 +168,32 @@ describe('watch service (host)', () => {
     expect(page.host.watch.status().problem).toBeNull()
   })
 
+  it('a broken image the page reports failed is not handed out again after a restart; a stopped one is', async () => {
+    const settingsDir = await tempDir()
+    const folder = await realpath(await tempDir())
+    await copyFile(image('square.png'), join(folder, 'broken.png'))
+    await copyFile(image('wide.png'), join(folder, 'stopped.png'))
+    const first = await app(settingsDir, folder)
+    await call(first.host, 'watch.start', {})
+    await until(() => first.images.length === 2, 'both images')
+    const byName = new Map(first.images.map((ref) => [ref.name, ref.id]))
+    const settled = await call<{ settled: number }>(first.host, 'watch.settled', {
+      items: [
+        { imageId: byName.get('broken.png')!, failed: true },
+        { imageId: byName.get('stopped.png')!, failed: false },
+        { imageId: 'not-a-watched-image', failed: true }
+      ]
+    })
+    expect(settled).toEqual({ settled: 2 })
+    await first.host.close()
+
+    const second = await app(settingsDir, null)
+    second.host.start()
+    await until(() => second.images.length > 0, 'the images handed out again')
+    await sleep(1500)
+    expect(second.images.map((ref) => ref.name)).toEqual(['stopped.png'])
+  })
+
   it('problem lines show paths from the watched folder, which the page knows by name only', () => {
     const root = join('/home/me', 'Camera Roll')
     expect(fromFolder(root, `ENAMETOOLONG: name too long, open '${join(root, 'sub', '.a.txt.tmp')}'`)).toBe(

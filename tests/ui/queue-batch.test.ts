@@ -63,14 +63,16 @@ function fakeApi() {
 function controller(batchSize: number) {
   const { api, jobs, calls } = fakeApi()
   const captions: string[] = []
+  const settled: string[] = []
   const queue = new QueueController(api, {
     clock: () => 0,
     nextFrame: (callback) => callback(),
     batchSize,
-    onCaption: (caption) => captions.push(`${caption.imageId}:${caption.text}`)
+    onCaption: (caption) => captions.push(`${caption.imageId}:${caption.text}`),
+    onSettled: (ended) => settled.push(`${ended.imageId}:${ended.failed ? 'failed' : 'not-done'}`)
   })
   const status = (...ids: string[]) => ids.map((id) => queue.getState().items[id]?.status)
-  return { queue, jobs, calls, captions, status }
+  return { queue, jobs, calls, captions, settled, status }
 }
 
 const reduce = (state: QueueState, ...actions: QueueAction[]) => actions.reduce(reduceQueue, state)
@@ -126,6 +128,18 @@ describe('nextGroup', () => {
 })
 
 describe('queue controller with a batch size', () => {
+  it('tells which images ended without a caption, and whether the image itself was at fault', () => {
+    const { queue, calls, captions, settled } = controller(4)
+    queue.add(['a', 'b', 'c', 'd'].map(image), 'P')
+    const [a, b, c, d] = calls[0]!.jobs
+    a!.emit(done('a caption'))
+    b!.emit({ type: 'error', error: { code: 'bad-image', message: 'b.png is damaged.' } })
+    c!.emit(done('', true))
+    d!.emit({ type: 'error', error: { code: 'internal', message: 'The worker stopped.' } })
+    expect(captions).toEqual(['a:a caption'])
+    expect(settled).toEqual(['b:failed', 'c:not-done', 'd:not-done'])
+  })
+
   it('sends up to batchSize images with one prompt as one describeBatch, each card streaming its own job', () => {
     const { queue, calls, captions, status } = controller(3)
     queue.add(['a', 'b', 'c', 'd', 'e'].map(image), 'Tags.')

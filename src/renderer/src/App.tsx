@@ -34,7 +34,9 @@ export function App({ api }: { api: SmolvlmApi }): React.JSX.Element {
     () =>
       new QueueController(api, {
         // Kept in the caption library by the host (it knows the model, and whether keeping is on).
-        onCaption: (caption) => void api.library.record([caption]).catch(() => undefined)
+        onCaption: (caption) => void api.library.record([caption]).catch(() => undefined),
+        // A watched image that ended without a caption: the watch remembers a broken one, retries the rest.
+        onSettled: (settled) => void api.watch.settled([settled]).catch(() => undefined)
       })
   )
   // Images captioned together: the setting, or what automatic means for the loaded model.

@@ -22,11 +22,19 @@ export interface QueueControllerOptions {
   readonly nextFrame?: (callback: () => void) => void
   /** A caption finished (not stopped, not empty): the app keeps it in the caption library. */
   readonly onCaption?: (caption: { imageId: string; prompt: string; text: string }) => void
+  /**
+   * A caption job ended without a caption: `failed` when the image itself cannot be described (bad-image,
+   * image-too-large), not when it was stopped or the model failed. The app tells its folder watch.
+   */
+  readonly onSettled?: (settled: { imageId: string; failed: boolean }) => void
   /** Images sent to the worker together at most (the batch size setting; 1 to start). */
   readonly batchSize?: number
 }
 
 const isTerminal = (event: JobEvent): boolean => event.type === 'done' || event.type === 'error'
+
+/** Errors that belong to the image itself: describing it again the same way would fail again. */
+const IMAGE_FAULTS: ReadonlySet<string> = new Set(['bad-image', 'image-too-large'])
 
 export class QueueController {
   private state: QueueState = EMPTY_QUEUE
@@ -40,6 +48,7 @@ export class QueueController {
   private readonly clock: () => number
   private readonly nextFrame: (callback: () => void) => void
   private readonly onCaption: QueueControllerOptions['onCaption']
+  private readonly onSettled: QueueControllerOptions['onSettled']
 
   constructor(
     private readonly api: DescribeApi,
@@ -47,6 +56,7 @@ export class QueueController {
   ) {
     this.clock = options.clock ?? (() => Date.now())
     this.onCaption = options.onCaption
+    this.onSettled = options.onSettled
     this.batchSize = options.batchSize ?? 1
     this.nextFrame =
       options.nextFrame ??
@@ -244,6 +254,11 @@ export class QueueController {
       this.dispatch({ type: 'job-event', id, jobId, event, at: this.clock() })
       if (event.type === 'done' && !event.cancelled && event.text.trim() !== '')
         this.onCaption?.({ imageId: id, prompt, text: event.text })
+      else if (isTerminal(event))
+        this.onSettled?.({
+          imageId: id,
+          failed: event.type === 'error' && IMAGE_FAULTS.has(event.error.code)
+        })
     }
     if (ids.length === 1) {
       const id = ids[0]!
