@@ -15,6 +15,7 @@ import { MetadataWriter } from '../metadata/metadata-writer.ts'
 import type { MetadataReport } from '../metadata/metadata-writer.ts'
 import { keywordTagLine } from '../shared/keywords.ts'
 import type { SidecarPolicy, SidecarReport } from '../shared/results.ts'
+import { SidecarClaims } from '../shared/sidecar-claims.ts'
 
 export interface MetadataArgs {
   readonly mode: MetadataMode
@@ -74,12 +75,8 @@ export class CaptionOutputs {
   private writer: MetadataWriter | null = null
   private library: CaptionLibrary | null | undefined
   private warnedHistory = false
-  /**
-   * Caption files written in this run, and the image each belongs to: photo.jpg and photo.png (or a RAW+JPEG pair,
-   * photo.nef and photo.jpg) both map to photo.txt, and the second must not overwrite or append to the first's, as
-   * the Save dialog's writeSidecars guards too. The same image again (a watched file that changed) may rewrite it.
-   */
-  private readonly captionFileOwners = new Map<string, string>()
+  /** Caption files written in this run, and the image each belongs to. */
+  private readonly captionFiles = new SidecarClaims()
 
   constructor(private readonly options: CaptionOutputsOptions) {}
 
@@ -125,10 +122,9 @@ export class CaptionOutputs {
     const file = basename(target)
     if (target === image)
       return { file, outcome: 'failed', reason: `${file} is itself named like its caption file.` }
-    const owner = this.captionFileOwners.get(target)
-    if (owner !== undefined && owner !== image)
+    const owner = this.captionFiles.claim(target, image)
+    if (owner !== undefined)
       return { file, outcome: 'skipped', reason: `${basename(owner)} in this run already writes ${file}.` }
-    this.captionFileOwners.set(target, image)
     const text = caption.keywords
       ? keywordTagLine(caption.keywords, args, args.triggerWord)
       : withTriggerWord(caption.text, args.triggerWord)

@@ -4,6 +4,7 @@ import type { SidecarItem, SidecarPolicy, SidecarReport } from '../shared/contra
 import { boundMessage } from '../shared/contract.ts'
 import { writeFileAtomic } from './atomic-write.ts'
 import type { FileBroker } from './file-broker.ts'
+import { SidecarClaims } from '../shared/sidecar-claims.ts'
 
 /** photo.jpg → photo.txt in the same folder (the convention of TagGUI and the dataset trainers). */
 export function sidecarPath(imagePath: string): string {
@@ -99,7 +100,7 @@ export async function writeSidecars(
   triggerWord?: string
 ): Promise<SidecarReport[]> {
   const reports: SidecarReport[] = []
-  const claimed = new Map<string, string>()
+  const claimed = new SidecarClaims()
   for (const item of items) {
     const report = (file: string | null, outcome: SidecarReport['outcome'], reason: string | null = null) =>
       reports.push({ imageId: item.imageId, file, outcome, reason })
@@ -120,12 +121,11 @@ export async function writeSidecars(
       report(file, 'failed', `${grant.name} is itself named like its caption file.`)
       continue
     }
-    const owner = claimed.get(target)
+    const owner = claimed.claim(target, grant.path)
     if (owner !== undefined) {
-      report(file, 'skipped', `${owner} in this batch already writes ${file}.`)
+      report(file, 'skipped', `${basename(owner)} in this batch already writes ${file}.`)
       continue
     }
-    claimed.set(target, grant.name)
     const written = await writeCaptionFile(target, withTriggerWord(item.text, triggerWord), policy)
     report(file, written.outcome, written.reason)
   }

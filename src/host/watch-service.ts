@@ -21,6 +21,7 @@ import { writeFileAtomic } from './atomic-write.ts'
 import type { FileBroker } from './file-broker.ts'
 import { Listeners } from './listeners.ts'
 import { sidecarPath, writeSidecars } from './sidecars.ts'
+import { SidecarClaims } from '../shared/sidecar-claims.ts'
 
 export interface WatchServiceOptions {
   readonly broker: FileBroker
@@ -38,11 +39,8 @@ interface Watching {
   readonly writeCaptionFiles: boolean
   /** Images handed to the page and not yet reported finished, by image id. */
   readonly pending: Map<string, ReadyImage>
-  /**
-   * Caption files written since the watch started, and the image each belongs to: photo.nef and photo.jpg (a
-   * RAW+JPEG pair) both map to photo.txt, and the second must not overwrite or append to the first's.
-   */
-  readonly captionFiles: Map<string, string>
+  /** Caption files written since the watch started, and the image each belongs to. */
+  readonly captionFiles: SidecarClaims
   added: number
   lost: number
   problem: string | null
@@ -64,6 +62,13 @@ function captionOptions(settings: Settings, writeCaptionFiles: boolean): unknown
       ? { policy: settings.sidecarPolicy, triggerWord: settings.triggerWord, keywords: settings.keywords }
       : null
   }
+}
+
+/** A watched image handed to the page, now reported finished: it is no longer pending. */
+function take(c: Watching, imageId: string): ReadyImage | undefined {
+  const image = c.pending.get(imageId)
+  c.pending.delete(imageId)
+  return image
 }
 
 /** A message for the page, which knows the watched folder by its name only: paths inside it shown from there. */
@@ -130,7 +135,7 @@ export class WatchService {
         ledger,
         writeCaptionFiles,
         pending: new Map(),
-        captionFiles: new Map(),
+        captionFiles: new SidecarClaims(),
         added: 0,
         lost: 0,
         problem: null,
@@ -178,15 +183,13 @@ export class WatchService {
     if (!c) return 0
     let done = 0
     for (const item of items) {
-      const image = c.pending.get(item.imageId)
+      const image = take(c, item.imageId)
       if (!image) continue
-      c.pending.delete(item.imageId)
       const target = sidecarPath(image.path)
-      const owner = c.captionFiles.get(target)
-      if (c.writeCaptionFiles && owner !== undefined && owner !== image.path) {
+      const owner = c.writeCaptionFiles ? c.captionFiles.claim(target, image.path) : undefined
+      if (owner !== undefined) {
         this.note(c, `${basename(image.path)}: ${basename(owner)} already writes ${basename(target)}.`)
       } else if (c.writeCaptionFiles) {
-        c.captionFiles.set(target, image.path)
         const settings = this.options.settings()
         // As the Save dialog writes it: a keyword answer becomes its tags, trigger word first.
         const text = isKeywordPrompt(item.prompt)
@@ -221,9 +224,8 @@ export class WatchService {
     if (!c) return 0
     let settled = 0
     for (const item of items) {
-      const image = c.pending.get(item.imageId)
+      const image = take(c, item.imageId)
       if (!image) continue
-      c.pending.delete(item.imageId)
       await c.watch.complete(image, item.failed ? 'failed' : 'not-done')
       settled++
     }

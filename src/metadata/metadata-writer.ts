@@ -29,6 +29,7 @@ import {
   READ_TAGS,
   xmpSidecarPath
 } from './caption-metadata.ts'
+import { SidecarClaims } from '../shared/sidecar-claims.ts'
 import { tempNameBeside } from '../shared/temp-name.ts'
 import { pixelHash } from './pixel-hash.ts'
 
@@ -102,7 +103,7 @@ async function syncFile(path: string): Promise<void> {
 export class MetadataWriter {
   private readonly exiftool: ExifTool
   /** Sidecars claimed by an image in this writer's life: photo.jpg and photo.nef must not share photo.xmp silently. */
-  private readonly claimed = new Map<string, string>()
+  private readonly claimed = new SidecarClaims()
 
   constructor(private readonly options: MetadataWriterOptions = {}) {
     this.exiftool = new ExifTool({ maxProcs: options.maxProcs ?? 1, taskTimeoutMillis: 60_000 })
@@ -146,10 +147,9 @@ export class MetadataWriter {
       return report('failed', fileSystemReason(error, imagePath))
     }
     if (place.where === 'xmp') {
-      const owner = this.claimed.get(target)
-      if (owner !== undefined && owner !== imagePath)
+      const owner = this.claimed.claim(target, imagePath)
+      if (owner !== undefined)
         return report('skipped', `${basename(owner)} already writes ${basename(target)}`)
-      this.claimed.set(target, imagePath)
     }
 
     const targetExists = target === imagePath || (await exists(target))
